@@ -1,0 +1,79 @@
+"""memphys: neurophysiology time series larger than memory.
+
+pynapple's API (``import memphys as nap``) over lazy sources (memmap, ``.npy``, zarr,
+HDF5/NWB, neo) and a chunked engine that runs every analysis in bounded memory.
+
+Heavy submodules are imported on first use, so ``import memphys`` stays fast.
+
+Examples
+--------
+>>> import memphys as nap
+>>> ep = nap.IntervalSet(start=[0, 10], end=[5, 20])
+>>> ep.tot_length()
+np.float64(15.0)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from memphys.config import (
+    config_context,
+    get_config,
+    nap_config,
+    reset_config,
+    set_config,
+)
+
+__version__ = "0.1.0.dev0"
+
+# public name -> module that defines it (imported on first attribute access)
+_LAZY: dict[str, str] = {
+    "IntervalSet": "memphys.core.interval_set",
+    "TsIndex": "memphys.core.time_index",
+    "TimeIndex": "memphys.core.time_index",
+    "RegularTimeIndex": "memphys.core.time_index",
+    "ExplicitTimeIndex": "memphys.core.time_index",
+    "sort_by_time": "memphys.core.time_index",
+    "as_lazy": "memphys.arrays",
+    "from_recipe": "memphys.arrays",
+}
+
+_SUBMODULES = ("core", "arrays", "engine", "io", "process", "errors", "config", "cli")
+
+__all__ = [
+    "__version__",
+    "config_context",
+    "get_config",
+    "nap_config",
+    "reset_config",
+    "set_config",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"memphys.{name}")
+    raise AttributeError(f"module 'memphys' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from memphys.arrays import as_lazy, from_recipe
+    from memphys.core.interval_set import IntervalSet
+    from memphys.core.time_index import (
+        ExplicitTimeIndex,
+        RegularTimeIndex,
+        TimeIndex,
+        TsIndex,
+        sort_by_time,
+    )

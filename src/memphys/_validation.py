@@ -1,0 +1,136 @@
+"""Shared validation helpers so every error message has the same shape.
+
+A message names the argument (or file), what was expected and what was found::
+
+    Invalid value for `n_channels`: expected a positive integer, but got 0.
+
+Examples
+--------
+>>> from memphys._validation import check_option
+>>> check_option("time_units", "ms", ("s", "ms", "us"))
+'ms'
+>>> check_option("time_units", "h", ("s", "ms", "us"))
+Traceback (most recent call last):
+...
+memphys.errors.MemphysValueError: Invalid value for `time_units`: allowed values are 's', 'ms', 'us', but got 'h'.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+import numpy as np
+
+from memphys.errors import MemphysTypeError, MemphysValueError
+
+__all__ = [
+    "check_option",
+    "check_type",
+    "check_positive_int",
+    "check_nonnegative_int",
+    "check_positive_float",
+    "describe",
+    "value_error",
+]
+
+T = TypeVar("T")
+
+
+def describe(value: Any, limit: int = 60) -> str:
+    """Return a short description of ``value`` for an error message.
+
+    Examples
+    --------
+    >>> describe(3)
+    '3'
+    >>> describe(np.zeros((2, 3)))
+    'an array of shape (2, 3) and dtype float64'
+    """
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+def value_error(name: str, expected: str, found: Any, hint: str = "") -> MemphysValueError:
+    """Build the standard :class:`~memphys.errors.MemphysValueError` for ``name``.
+
+    ``found`` is described with :func:`describe` (strings are quoted).
+    """
+    msg = f"Invalid value for `{name}`: expected {expected}, but got {describe(found)}."
+    if hint:
+        msg += f" {hint}"
+    return MemphysValueError(msg)
+
+
+def check_option(name: str, value: T, allowed: Iterable[T]) -> T:
+    """Return ``value`` if it is one of ``allowed``, else raise a clear error."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise MemphysValueError(
+            f"Invalid value for `{name}`: allowed values are {options}, but got {value!r}."
+        )
+    return value
+
+
+def check_type(name: str, value: Any, types: type | tuple[type, ...], expected: str = "") -> Any:
+    """Return ``value`` if it is an instance of ``types``, else raise a clear TypeError."""
+    if not isinstance(value, types):
+        if not expected:
+            tup = types if isinstance(types, tuple) else (types,)
+            expected = " or ".join(t.__name__ for t in tup)
+        raise MemphysTypeError(
+            f"Invalid type for `{name}`: expected {expected}, but got {type(value).__name__}."
+        )
+    return value
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    """Return ``value`` as an int if it is an integer > 0.
+
+    Examples
+    --------
+    >>> check_positive_int("n_channels", 16)
+    16
+    >>> check_positive_int("n_channels", 0)
+    Traceback (most recent call last):
+    ...
+    memphys.errors.MemphysValueError: Invalid value for `n_channels`: expected a positive integer, but got 0.
+    """
+    if not _is_integer(value) or int(value) <= 0:
+        raise value_error(name, "a positive integer", value)
+    return int(value)
+
+
+def check_nonnegative_int(name: str, value: Any) -> int:
+    """Return ``value`` as an int if it is an integer >= 0."""
+    if not _is_integer(value) or int(value) < 0:
+        raise value_error(name, "a non-negative integer", value)
+    return int(value)
+
+
+def check_positive_float(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is a finite real number > 0.
+
+    NaN and infinite values are rejected (SpikeInterface accepts a NaN sampling rate; we do not).
+
+    >>> check_positive_float("rate", float("nan"))
+    Traceback (most recent call last):
+    ...
+    memphys.errors.MemphysValueError: Invalid value for `rate`: expected a finite number > 0, but got nan.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise value_error(name, "a finite number > 0", value)
+    v = float(value)
+    if not np.isfinite(v) or v <= 0:
+        raise value_error(name, "a finite number > 0", value)
+    return v

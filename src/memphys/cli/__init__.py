@@ -1,0 +1,1 @@
+"""The ``memphys`` command line (click), thin over the public API."""

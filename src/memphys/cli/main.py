@@ -1,0 +1,25 @@
+"""Entry point of the ``memphys`` command: ``memphys --help`` lists the commands."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from memphys import __version__
+from memphys.cli.demo import demo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="memphys")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """memphys: neurophysiology time series larger than memory."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+main.add_command(demo)
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,82 @@
+"""The memphys exception hierarchy.
+
+Every error memphys raises on bad input is a :class:`MemphysError`. Each class also
+subclasses the matching builtin, so ``except ValueError`` clauses written for
+pynapple or numpy keep working.
+
+Examples
+--------
+>>> from memphys.errors import TimeIndexError, MemphysError
+>>> issubclass(TimeIndexError, ValueError) and issubclass(TimeIndexError, MemphysError)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "MemphysError",
+    "MemphysValueError",
+    "MemphysTypeError",
+    "MemphysFileNotFoundError",
+    "MemphysMemoryError",
+    "TimeIndexError",
+    "IntervalError",
+    "ShapeMismatchError",
+    "FileFormatError",
+    "ChunkError",
+    "SourceError",
+    "MemoryBudgetError",
+    "IncompleteWriteError",
+]
+
+
+class MemphysError(Exception):
+    """Base class of every error raised by memphys."""
+
+
+class MemphysValueError(MemphysError, ValueError):
+    """An argument has the right type but an unusable value."""
+
+
+class MemphysTypeError(MemphysError, TypeError):
+    """An argument has the wrong type."""
+
+
+class MemphysFileNotFoundError(MemphysError, FileNotFoundError):
+    """A file or folder named by an argument does not exist."""
+
+
+class MemphysMemoryError(MemphysError, MemoryError):
+    """An operation would exceed the memory budget."""
+
+
+class TimeIndexError(MemphysValueError):
+    """Timestamps are unsorted, not finite, or do not match the data."""
+
+
+class IntervalError(MemphysValueError):
+    """Interval bounds are invalid (end before start, NaN bounds, ...)."""
+
+
+class ShapeMismatchError(MemphysValueError):
+    """Two arrays that must agree in length or shape do not."""
+
+
+class FileFormatError(MemphysValueError):
+    """A file's content does not match the format or parameters it was opened with."""
+
+
+class SourceError(MemphysValueError):
+    """A lazy array source cannot be opened, read or rebuilt from its recipe."""
+
+
+class ChunkError(MemphysError, RuntimeError):
+    """A block of a chunked computation failed; the message names the block."""
+
+
+class MemoryBudgetError(MemphysMemoryError):
+    """A result would not fit in the memory budget; pass ``out=`` to stream it."""
+
+
+class IncompleteWriteError(MemphysValueError):
+    """An output store was not completely written (interrupted or failed run)."""

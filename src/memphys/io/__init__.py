@@ -1,0 +1,1 @@
+"""Readers and writers (binary, npy/npz, zarr, NWB, neo) and synthetic recordings."""
