@@ -1,0 +1,194 @@
+"""``memphys demo``: the "handling memory maps" workflow on a generated recording.
+
+It writes a 16-channel int16 raw file at 1250 Hz (an hour by default) to a temporary
+folder, memory-maps it, wraps it lazily on a regular time index, restricts it to an
+epoch, and prints what it holds, reading only the rows it needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+__all__ = ["DemoResult", "run_demo", "demo"]
+
+
+def rss_anon_mb() -> float | None:
+    """Resident anonymous memory of this process in MB (Linux), None elsewhere."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+@dataclasses.dataclass
+class DemoResult:
+    """What :func:`run_demo` did, for printing and for tests."""
+
+    path: Path
+    n_samples: int
+    n_channels: int
+    rate: float
+    write_seconds: float
+    epoch: Any
+    epoch_data: np.ndarray
+    epoch_times: np.ndarray
+    rows_read: int
+    lines: list[str]
+
+
+def run_demo(
+    folder: str | os.PathLike[str],
+    minutes: float = 60.0,
+    n_channels: int = 16,
+    rate: float = 1250.0,
+    echo: Callable[[str], None] = print,
+    progress: bool = True,
+) -> DemoResult:
+    """Run the demo workflow in ``folder``; print with ``echo``; return what it did.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> r = run_demo(tempfile.mkdtemp(), minutes=0.5, echo=lambda s: None, progress=False)
+    >>> r.epoch_data.shape, r.epoch_data.dtype
+    ((3751, 16), dtype('int16'))
+    """
+    from memphys.arrays import as_lazy
+    from memphys.core.interval_set import IntervalSet
+    from memphys.core.time_index import RegularTimeIndex
+    from memphys.io.synthetic import write_synthetic_binary
+
+    lines: list[str] = []
+
+    def say(text: str = "") -> None:
+        lines.append(text)
+        echo(text)
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "demo.dat"
+    n_samples = max(int(round(minutes * 60 * rate)), 2)
+    nbytes = n_samples * n_channels * 2
+    say(
+        f"memphys demo: {n_channels} channels x {n_samples:,} samples at {rate:g} Hz "
+        f"({n_samples / rate / 60:.1f} min, {nbytes / 1e6:.1f} MB of int16)"
+    )
+
+    # 1. write the raw file (bounded memory, crash-safe)
+    t0 = time.perf_counter()
+    bar = _progress_bar(progress, nbytes, "writing")
+    write_synthetic_binary(path, n_samples=n_samples, n_channels=n_channels, rate=rate,
+                           progress=bar.update if bar is not None else None)
+    if bar is not None:
+        bar.close()
+    write_s = time.perf_counter() - t0
+    say(f"  wrote {path} in {write_s:.1f} s ({nbytes / 1e6 / max(write_s, 1e-9):.0f} MB/s)")
+
+    # 2. memory-map it and wrap it lazily: nothing is read
+    mm = np.memmap(path, dtype="int16", mode="r", shape=(n_samples, n_channels))
+    data = as_lazy(mm)
+    index = RegularTimeIndex(start=0.0, rate=rate, n=n_samples)
+    say(f"  memory-mapped: {data!r}")
+    say(f"  time index:    {index!r} ({index.nbytes} bytes, not {n_samples * 8 / 1e6:.0f} MB)")
+
+    # 3. restrict to an epoch: one contiguous read of just those rows
+    duration = n_samples / rate
+    start = round(duration * 0.25, 3)
+    end = round(start + min(60.0, duration * 0.1), 3)
+    epoch = IntervalSet(start=start, end=end)
+    i0, i1 = index.epoch_positions(epoch.start, epoch.end)
+    t1 = time.perf_counter()
+    block = data.read(int(i0[0]), int(i1[0]))
+    times = index[int(i0[0]) : int(i1[0])].values
+    read_ms = (time.perf_counter() - t1) * 1e3
+    say(f"  epoch: [{start:g}, {end:g}] s -> rows {int(i0[0]):,}..{int(i1[0]):,}, "
+        f"{block.nbytes / 1e6:.2f} MB read in {read_ms:.1f} ms "
+        f"({block.nbytes / nbytes:.2%} of the file)")
+    say()
+    for line in _table(times, block).splitlines():
+        say("  " + line)
+    say()
+
+    # 4. a summary of the epoch
+    mean = block.mean(axis=0)
+    std = block.std(axis=0)
+    say("  epoch summary per channel (raw units):")
+    say("    channel " + " ".join(f"{c:>7d}" for c in range(min(n_channels, 8)))
+        + (" ..." if n_channels > 8 else ""))
+    say("    mean    " + " ".join(f"{v:7.1f}" for v in mean[:8]))
+    say("    std     " + " ".join(f"{v:7.1f}" for v in std[:8]))
+    rss = rss_anon_mb()
+    if rss is not None:
+        say(f"  resident anonymous memory: {rss:.0f} MB for a {nbytes / 1e6:.0f} MB recording")
+    return DemoResult(path, n_samples, n_channels, rate, write_s, epoch, block, times,
+                      int(i1[0] - i0[0]), lines)
+
+
+def _progress_bar(enabled: bool, total: int, desc: str) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="B", unit_scale=True, desc=desc, leave=False)
+
+
+def _table(times: np.ndarray, block: np.ndarray, head: int = 3, ncols: int = 4) -> str:
+    """A small head/tail table of ``block`` (rows) with their times."""
+    n, m = block.shape
+    cols = list(range(min(m, ncols)))
+    header = "Time (s)".ljust(14) + "".join(f"{c:>8d}" for c in cols) + (" ..." if m > ncols else "")
+    rows = [header, "-" * len(header)]
+
+    def row(i: int) -> str:
+        vals = "".join(f"{block[i, c]:>8d}" for c in cols)
+        return f"{times[i]:<14.4f}{vals}" + (" ..." if m > ncols else "")
+
+    if n <= 2 * head:
+        rows += [row(i) for i in range(n)]
+    else:
+        rows += [row(i) for i in range(head)] + ["..."] + [row(i) for i in range(n - head, n)]
+    rows.append(f"dtype: {block.dtype}, shape: ({n:,}, {m})")
+    return "\n".join(rows)
+
+
+@click.command()
+@click.option("--minutes", default=60.0, show_default=True, type=float,
+              help="Length of the generated recording, in minutes.")
+@click.option("--channels", default=16, show_default=True, type=int, help="Number of channels.")
+@click.option("--rate", default=1250.0, show_default=True, type=float,
+              help="Sampling rate in Hz.")
+@click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the generated files in this folder (default: a temporary folder, "
+              "removed at the end).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show progress bars.")
+def demo(minutes: float, channels: int, rate: float, folder: Path | None, progress: bool) -> None:
+    """Generate a recording, memory-map it and work on it lazily."""
+    from memphys.errors import MemphysError
+
+    tmp = None
+    if folder is None:
+        tmp = tempfile.mkdtemp(prefix="memphys-demo-")
+        folder = Path(tmp)
+    try:
+        run_demo(folder, minutes=minutes, n_channels=channels, rate=rate, echo=click.echo,
+                 progress=progress)
+    except MemphysError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
