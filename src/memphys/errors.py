@@ -27,6 +27,9 @@ __all__ = [
     "SourceError",
     "MemoryBudgetError",
     "IncompleteWriteError",
+    "MemphysRuntimeError",
+    "MemphysKeyError",
+    "MemphysOSError",
 ]
 
 
@@ -80,3 +83,19 @@ class MemoryBudgetError(MemphysMemoryError):
 
 class IncompleteWriteError(MemphysValueError):
     """An output store was not completely written (interrupted or failed run)."""
+
+
+class MemphysRuntimeError(MemphysError, RuntimeError):
+    """Raised where pynapple raises RuntimeError (an immutable object modified, an argument of
+    an unreadable format, ...), so pynapple's ``except RuntimeError`` clauses keep working."""
+
+
+class MemphysKeyError(MemphysError, KeyError):
+    """A name (e.g. a metadata column) that does not exist; a KeyError, as in pynapple."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class MemphysOSError(MemphysValueError, OSError):
+    """An invalid argument where pynapple raises IOError (e.g. ``IntervalSet.split``)."""
