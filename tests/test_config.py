@@ -40,16 +40,26 @@ def test_invalid_settings_are_rejected_before_any_change():
 
 
 def test_config_context_restores_on_error():
-    with pytest.raises(RuntimeError), memphys.config_context(memory_budget=1000):
-        assert memphys.get_config("memory_budget") == 1000
-        raise RuntimeError
+    def fail_inside():
+        with memphys.config_context(memory_budget=1000):
+            assert memphys.get_config("memory_budget") == 1000
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail_inside()
     assert memphys.get_config("memory_budget") == 256 * 1024**2
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("100M", 100 * 1024**2), ("1.5G", int(1.5 * 1024**3)), ("2k", 2048), ("64MB", 64 * 1024**2),
-     ("512MiB", 512 * 1024**2), (4096, 4096)],
+    [
+        ("100M", 100 * 1024**2),
+        ("1.5G", int(1.5 * 1024**3)),
+        ("2k", 2048),
+        ("64MB", 64 * 1024**2),
+        ("512MiB", 512 * 1024**2),
+        (4096, 4096),
+    ],
 )
 def test_parse_memory(text, expected):
     assert parse_memory(text) == expected

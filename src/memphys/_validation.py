@@ -12,7 +12,7 @@ Examples
 >>> check_option("time_units", "h", ("s", "ms", "us"))
 Traceback (most recent call last):
 ...
-memphys.errors.MemphysValueError: Invalid value for `time_units`: allowed values are 's', 'ms', 'us', but got 'h'.
+memphys.errors.MemphysValueError: Invalid value for `time_units`: allowed values are ...
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def check_positive_int(name: str, value: Any) -> int:
     >>> check_positive_int("n_channels", 0)
     Traceback (most recent call last):
     ...
-    memphys.errors.MemphysValueError: Invalid value for `n_channels`: expected a positive integer, but got 0.
+    memphys.errors.MemphysValueError: Invalid value for `n_channels`: expected a ...
     """
     if not _is_integer(value) or int(value) <= 0:
         raise value_error(name, "a positive integer", value)
@@ -126,7 +126,7 @@ def check_positive_float(name: str, value: Any) -> float:
     >>> check_positive_float("rate", float("nan"))
     Traceback (most recent call last):
     ...
-    memphys.errors.MemphysValueError: Invalid value for `rate`: expected a finite number > 0, but got nan.
+    memphys.errors.MemphysValueError: Invalid value for `rate`: expected a finite ...
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise value_error(name, "a finite number > 0", value)

@@ -58,7 +58,7 @@ def parse_memory(value: int | float | str, name: str = "memory") -> int:
     >>> parse_memory("lots")
     Traceback (most recent call last):
     ...
-    memphys.errors.MemphysValueError: Invalid value for `memory`: expected a size such as 1000, '100M' or '1.5G', but got 'lots'.
+    memphys.errors.MemphysValueError: Invalid value for `memory`: expected a size such ...
     """
     expected = "a size such as 1000, '100M' or '1.5G'"
     if isinstance(value, bool):
@@ -128,9 +128,7 @@ class Config:
                 raise value_error(name, "a number in [0, 1)", value)
             return v
         fields = ", ".join(f.name for f in dataclasses.fields(self))
-        raise MemphysValueError(
-            f"Unknown setting {name!r}: allowed settings are {fields}."
-        )
+        raise MemphysValueError(f"Unknown setting {name!r}: allowed settings are {fields}.")
 
 
 _CONFIG = Config()

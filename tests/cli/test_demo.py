@@ -9,8 +9,9 @@ from memphys.cli.main import main
 
 def test_run_demo_reads_exactly_the_epoch(tmp_path):
     lines = []
-    r = run_demo(tmp_path, minutes=2.0, n_channels=4, rate=1000.0, echo=lines.append,
-                 progress=False)
+    r = run_demo(
+        tmp_path, minutes=2.0, n_channels=4, rate=1000.0, echo=lines.append, progress=False
+    )
     raw = np.fromfile(r.path, dtype="int16").reshape(-1, 4)
     assert raw.shape == (120_000, 4)
     # epoch [30, 42] s, both ends inclusive, as pynapple's restrict
@@ -31,12 +32,14 @@ def test_cli_demo_runs_and_cleans_up(tmp_path, monkeypatch):
 
 
 def test_cli_demo_keeps_folder_and_rejects_bad_input(tmp_path):
-    result = CliRunner().invoke(main, ["demo", "--minutes", "0.2", "--no-progress",
-                                       "--folder", str(tmp_path / "keep")])
+    result = CliRunner().invoke(
+        main, ["demo", "--minutes", "0.2", "--no-progress", "--folder", str(tmp_path / "keep")]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "keep" / "demo.dat").stat().st_size == 15_000 * 16 * 2
-    bad = CliRunner().invoke(main, ["demo", "--channels", "0", "--no-progress",
-                                    "--folder", str(tmp_path / "bad")])
+    bad = CliRunner().invoke(
+        main, ["demo", "--channels", "0", "--no-progress", "--folder", str(tmp_path / "bad")]
+    )
     assert bad.exit_code != 0
     assert "`n_channels`" in bad.output
 

@@ -26,8 +26,8 @@ from memphys.arrays.base import (
     normalize_channels,
     register_adapter,
 )
-from memphys.arrays.numpy_array import MemmapArray, NpyFileArray, NumpyArray
 from memphys.arrays.duck_array import DuckArray
+from memphys.arrays.numpy_array import MemmapArray, NpyFileArray, NumpyArray
 from memphys.errors import MemphysTypeError
 
 __all__ = [

@@ -55,6 +55,8 @@ _LAZY_ADAPTER_MODULES: dict[str, str] = {
     "zarr": "memphys.arrays.zarr_array",
     "hdf5": "memphys.arrays.hdf5_array",
     "dask": "memphys.arrays.dask_array",
+    "row_slice": "memphys.arrays.views",
+    "row_ranges": "memphys.arrays.views",
 }
 
 
@@ -117,6 +119,8 @@ def normalize_channels(channels: ChannelSelection, n: int) -> slice | np.ndarray
     if isinstance(channels, numbers.Integral):
         channels = [int(channels)]
     idx = np.asarray(channels)
+    if idx.size == 0 and idx.ndim == 1:
+        return np.zeros(0, dtype=np.int64)
     if idx.dtype == bool:
         if idx.shape != (n,):
             raise MemphysTypeError(
@@ -132,7 +136,8 @@ def normalize_channels(channels: ChannelSelection, n: int) -> slice | np.ndarray
     idx = idx.astype(np.int64)
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise SourceError(
-            f"Invalid value for `channels`: positions must be in [-{n}, {n}), but got {idx.tolist()}."
+            f"Invalid value for `channels`: positions must be in [-{n}, {n}), "
+            f"but got {idx.tolist()}."
         )
     return np.where(idx < 0, idx + n, idx)
 
@@ -204,7 +209,9 @@ class LazyArray(abc.ABC):
     def __len__(self) -> int:
         return self.shape[0]
 
-    def read(self, start: int = 0, stop: int | None = None, channels: ChannelSelection = None) -> np.ndarray:
+    def read(
+        self, start: int = 0, stop: int | None = None, channels: ChannelSelection = None
+    ) -> np.ndarray:
         """Read rows ``[start, stop)`` along axis 0, optionally a channel selection on axis 1.
 
         Negative ``start``/``stop`` count from the end, as in Python slices; bounds past the
@@ -236,11 +243,9 @@ class LazyArray(abc.ABC):
             fill = (slice(None),) * (self.ndim - len(key) + 1)
             key = key[:i] + fill + key[i + 1 :]
         if len(key) > self.ndim:
-            raise IndexError(
-                f"too many indices for a {self.ndim}-D lazy array: got {len(key)}"
-            )
+            raise IndexError(f"too many indices for a {self.ndim}-D lazy array: got {len(key)}")
         for k in key:
-            if not (isinstance(k, slice) or isinstance(k, numbers.Integral)):
+            if not (isinstance(k, (slice, numbers.Integral))):
                 raise MemphysTypeError(
                     f"{type(self).__name__} supports only integer and slice indexing "
                     f"(fancy indexing a lazy source would read it point by point); got {k!r}. "
@@ -281,7 +286,7 @@ class LazyArray(abc.ABC):
                 ch = k1
         block = self.read(block_start, block_stop, ch)
         if step < 0:
-            block = block[::-1][:: -step]
+            block = block[::-1][::-step]
         elif step > 1:
             block = block[::step]
         out_key: tuple[Any, ...] = (0 if isinstance(k0, numbers.Integral) else slice(None),)

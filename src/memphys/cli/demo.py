@@ -81,7 +81,7 @@ def run_demo(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "demo.dat"
-    n_samples = max(int(round(minutes * 60 * rate)), 2)
+    n_samples = max(round(minutes * 60 * rate), 2)
     nbytes = n_samples * n_channels * 2
     say(
         f"memphys demo: {n_channels} channels x {n_samples:,} samples at {rate:g} Hz "
@@ -91,8 +91,13 @@ def run_demo(
     # 1. write the raw file (bounded memory, crash-safe)
     t0 = time.perf_counter()
     bar = _progress_bar(progress, nbytes, "writing")
-    write_synthetic_binary(path, n_samples=n_samples, n_channels=n_channels, rate=rate,
-                           progress=bar.update if bar is not None else None)
+    write_synthetic_binary(
+        path,
+        n_samples=n_samples,
+        n_channels=n_channels,
+        rate=rate,
+        progress=bar.update if bar is not None else None,
+    )
     if bar is not None:
         bar.close()
     write_s = time.perf_counter() - t0
@@ -115,9 +120,11 @@ def run_demo(
     block = data.read(int(i0[0]), int(i1[0]))
     times = index[int(i0[0]) : int(i1[0])].values
     read_ms = (time.perf_counter() - t1) * 1e3
-    say(f"  epoch: [{start:g}, {end:g}] s -> rows {int(i0[0]):,}..{int(i1[0]):,}, "
+    say(
+        f"  epoch: [{start:g}, {end:g}] s -> rows {int(i0[0]):,}..{int(i1[0]):,}, "
         f"{block.nbytes / 1e6:.2f} MB read in {read_ms:.1f} ms "
-        f"({block.nbytes / nbytes:.2%} of the file)")
+        f"({block.nbytes / nbytes:.2%} of the file)"
+    )
     say()
     for line in _table(times, block).splitlines():
         say("  " + line)
@@ -127,15 +134,19 @@ def run_demo(
     mean = block.mean(axis=0)
     std = block.std(axis=0)
     say("  epoch summary per channel (raw units):")
-    say("    channel " + " ".join(f"{c:>7d}" for c in range(min(n_channels, 8)))
-        + (" ..." if n_channels > 8 else ""))
+    say(
+        "    channel "
+        + " ".join(f"{c:>7d}" for c in range(min(n_channels, 8)))
+        + (" ..." if n_channels > 8 else "")
+    )
     say("    mean    " + " ".join(f"{v:7.1f}" for v in mean[:8]))
     say("    std     " + " ".join(f"{v:7.1f}" for v in std[:8]))
     rss = rss_anon_mb()
     if rss is not None:
         say(f"  resident anonymous memory: {rss:.0f} MB for a {nbytes / 1e6:.0f} MB recording")
-    return DemoResult(path, n_samples, n_channels, rate, write_s, epoch, block, times,
-                      int(i1[0] - i0[0]), lines)
+    return DemoResult(
+        path, n_samples, n_channels, rate, write_s, epoch, block, times, int(i1[0] - i0[0]), lines
+    )
 
 
 def _progress_bar(enabled: bool, total: int, desc: str) -> Any:
@@ -150,7 +161,9 @@ def _table(times: np.ndarray, block: np.ndarray, head: int = 3, ncols: int = 4) 
     """A small head/tail table of ``block`` (rows) with their times."""
     n, m = block.shape
     cols = list(range(min(m, ncols)))
-    header = "Time (s)".ljust(14) + "".join(f"{c:>8d}" for c in cols) + (" ..." if m > ncols else "")
+    header = (
+        "Time (s)".ljust(14) + "".join(f"{c:>8d}" for c in cols) + (" ..." if m > ncols else "")
+    )
     rows = [header, "-" * len(header)]
 
     def row(i: int) -> str:
@@ -166,16 +179,25 @@ def _table(times: np.ndarray, block: np.ndarray, head: int = 3, ncols: int = 4) 
 
 
 @click.command()
-@click.option("--minutes", default=60.0, show_default=True, type=float,
-              help="Length of the generated recording, in minutes.")
+@click.option(
+    "--minutes",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="Length of the generated recording, in minutes.",
+)
 @click.option("--channels", default=16, show_default=True, type=int, help="Number of channels.")
-@click.option("--rate", default=1250.0, show_default=True, type=float,
-              help="Sampling rate in Hz.")
-@click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep the generated files in this folder (default: a temporary folder, "
-              "removed at the end).")
-@click.option("--progress/--no-progress", default=True, show_default=True,
-              help="Show progress bars.")
+@click.option("--rate", default=1250.0, show_default=True, type=float, help="Sampling rate in Hz.")
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the generated files in this folder (default: a temporary folder, "
+    "removed at the end).",
+)
+@click.option(
+    "--progress/--no-progress", default=True, show_default=True, help="Show progress bars."
+)
 def demo(minutes: float, channels: int, rate: float, folder: Path | None, progress: bool) -> None:
     """Generate a recording, memory-map it and work on it lazily."""
     from memphys.errors import MemphysError
@@ -185,8 +207,14 @@ def demo(minutes: float, channels: int, rate: float, folder: Path | None, progre
         tmp = tempfile.mkdtemp(prefix="memphys-demo-")
         folder = Path(tmp)
     try:
-        run_demo(folder, minutes=minutes, n_channels=channels, rate=rate, echo=click.echo,
-                 progress=progress)
+        run_demo(
+            folder,
+            minutes=minutes,
+            n_channels=channels,
+            rate=rate,
+            echo=click.echo,
+            progress=progress,
+        )
     except MemphysError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

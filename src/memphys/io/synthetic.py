@@ -125,7 +125,7 @@ def write_synthetic_binary(
     if n_samples is None:
         if duration is None:
             raise TypeError("write_synthetic_binary() needs `n_samples` or `duration`")
-        n_samples = int(round(check_positive_float("duration", duration) * rate))
+        n_samples = round(check_positive_float("duration", duration) * rate)
     n_samples = check_positive_int("n_samples", n_samples)
     dt = np.dtype(dtype)
     path = Path(path)
