@@ -1,0 +1,140 @@
+"""Shared helpers of the benchmark scripts (and of memory tests run in child processes).
+
+- :class:`RssAnonSampler`: a thread sampling the anonymous resident memory (``RssAnon`` in
+  ``/proc/<pid>/status``, i.e. heap and private allocations, not the page cache nor mapped
+  file pages) of this process and of all its descendants, keeping the peak per process.
+- :func:`median_time`: median wall time of a few runs.
+- :func:`make_raw_file`: a raw int16 file of a given size filled with random-ish data
+  written in chunks (not a sparse file, whose holes read as zero pages without I/O).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def rss_anon_bytes(pid: int | str = "self") -> int:
+    """Current ``RssAnon`` of a process, in bytes (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) * 1024
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    """Descendant pids of ``pid`` (scans /proc; no psutil needed)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(entry))
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        for c in parents.get(p, []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+class RssAnonSampler:
+    """Sample the peak ``RssAnon`` of this process and its descendants from a thread.
+
+    >>> with RssAnonSampler(interval=0.01) as s:
+    ...     x = np.ones(10_000_000)  # 80 MB
+    >>> s.peak_self > 70e6
+    True
+    """
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.interval = interval
+        self.pid = os.getpid()
+        self.peaks: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._children_every = max(1, int(0.2 / interval))
+
+    def _sample(self, pids: list[int]) -> None:
+        for p in pids:
+            v = rss_anon_bytes(p)
+            if v > self.peaks.get(p, 0):
+                self.peaks[p] = v
+
+    def _run(self) -> None:
+        kids: list[int] = []
+        i = 0
+        while not self._stop.is_set():
+            if i % self._children_every == 0:
+                kids = _children(self.pid)
+            self._sample([self.pid, *kids])
+            i += 1
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssAnonSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample([self.pid])
+
+    @property
+    def peak_self(self) -> int:
+        return self.peaks.get(self.pid, 0)
+
+    @property
+    def peak_children(self) -> dict[int, int]:
+        return {p: v for p, v in self.peaks.items() if p != self.pid}
+
+
+def median_time(fn: Callable[[], Any], repeats: int = 3) -> tuple[float, Any]:
+    """Median wall time of ``repeats`` calls of ``fn`` and the last result."""
+    times = []
+    result = None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def make_raw_file(
+    path: str, nbytes: int, n_channels: int, seed: int = 0, buffer_bytes: int = 16 * 2**20
+) -> tuple[int, int]:
+    """Write ``nbytes`` of int16 random-ish data as ``(samples, n_channels)``; return the
+    shape. Reuses one random buffer shifted by a counter, so it is fast and not sparse."""
+    row = 2 * n_channels
+    n = nbytes // row
+    rows_per_buf = max(1, buffer_bytes // row)
+    rng = np.random.default_rng(seed)
+    buf = rng.integers(-2000, 2000, size=(rows_per_buf, n_channels), dtype=np.int16)
+    tmp = np.empty_like(buf)
+    with open(path, "wb") as fh:
+        done = 0
+        k = 0
+        while done < n:
+            m = min(rows_per_buf, n - done)
+            np.add(buf[:m], np.int16(k % 7), out=tmp[:m])
+            tmp[:m].tofile(fh)
+            done += m
+            k += 1
+    return n, n_channels
