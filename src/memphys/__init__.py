@@ -31,6 +31,11 @@ __version__ = "0.1.0.dev0"
 # public name -> module that defines it (imported on first attribute access)
 _LAZY: dict[str, str] = {
     "IntervalSet": "memphys.core.interval_set",
+    "Ts": "memphys.core.ts",
+    "Tsd": "memphys.core.tsd",
+    "TsdFrame": "memphys.core.tsd_frame",
+    "TsdTensor": "memphys.core.tsd_tensor",
+    "TsGroup": "memphys.core.ts_group",
     "TsIndex": "memphys.core.time_index",
     "TimeIndex": "memphys.core.time_index",
     "RegularTimeIndex": "memphys.core.time_index",
@@ -38,6 +43,10 @@ _LAZY: dict[str, str] = {
     "sort_by_time": "memphys.core.time_index",
     "as_lazy": "memphys.arrays",
     "from_recipe": "memphys.arrays",
+    "load_file": "memphys.io.interface",
+    "load_folder": "memphys.io.interface",
+    "Folder": "memphys.io.folder",
+    "NPZFile": "memphys.io.npz",
 }
 
 _SUBMODULES = ("core", "arrays", "engine", "io", "process", "errors", "config", "cli")
@@ -77,3 +86,8 @@ if TYPE_CHECKING:  # pragma: no cover
         TsIndex,
         sort_by_time,
     )
+    from memphys.core.ts import Ts
+    from memphys.core.ts_group import TsGroup
+    from memphys.core.tsd import Tsd
+    from memphys.core.tsd_frame import TsdFrame
+    from memphys.core.tsd_tensor import TsdTensor

@@ -456,3 +456,19 @@ def test_67m_samples_detected_regular_and_exact(fs: float) -> None:
     assert idx.equals(t)  # bit for bit, compared in blocks
     q = t[::1_000_003]
     np.testing.assert_array_equal(idx.searchsorted(q, side="right"), np.searchsorted(t, q, "right"))
+
+
+@pytest.mark.parametrize(
+    "t",
+    [
+        [2.22507386e-311, 2.22507386e-309, 0.05],
+        [0.0, 2.22507386e-309, 1.0],
+        [1e-300, 2e-300, 3e-300, 4e-300],
+    ],
+)
+def test_subnormal_and_tiny_spacings_do_not_crash_detection(t):
+    from memphys.core.time_index import as_time_index
+
+    t = np.array(t)
+    ix = as_time_index(t)
+    np.testing.assert_array_equal(ix.values, t)

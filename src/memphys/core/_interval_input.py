@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from memphys.config import get_config
 from memphys.core.time_units import check_time_units
+from memphys.core.utils import is_array_like
 from memphys.errors import (
     IntervalError,
     MemphysRuntimeError,
@@ -67,25 +68,6 @@ def return_times(t: Any, time_units: str) -> Any:
     if time_units == "us":
         return np.around(t * 1e6, PRECISION)
     return t
-
-
-def is_array_like(obj: Any) -> bool:
-    """Has shape, dtype, ndim, and can be indexed and iterated (pynapple's definition)."""
-    if not all(hasattr(obj, a) for a in ("shape", "dtype", "ndim")):
-        return False
-    try:
-        obj[0]
-    except Exception:
-        try:
-            if len(obj) != 0:
-                return False
-        except Exception:
-            return False
-    try:
-        iter(obj)
-    except Exception:
-        return False
-    return True
 
 
 def as_bounds(data: Any, name: str) -> NDArray[Any]:

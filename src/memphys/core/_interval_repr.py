@@ -16,25 +16,16 @@ Examples
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from memphys.core.utils import terminal_size
+
 __all__ = ["empty_table", "interval_table", "plain_table", "terminal_size", "to_strings"]
 
 _NONE, _BOOL, _INT, _FLOAT, _STR = range(5)
-
-
-def terminal_size() -> tuple[int, int]:
-    """``(columns, rows)`` of the terminal (shutil's fallback when there is none)."""
-    try:
-        size = os.get_terminal_size()
-    except (OSError, ValueError):
-        size = shutil.get_terminal_size()
-    return int(size[0]), int(size[1])
 
 
 def _is_int(v: Any) -> bool:

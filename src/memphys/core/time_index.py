@@ -85,8 +85,12 @@ def _candidates(t0: float, t1: float, tl: float, n: int) -> list[RegularTimeInde
     span = tl - t0
     if n < 3 or not (span > 0 and t1 > t0 and np.isfinite(span)):
         return []
-    r_est = (n - 1) / span
-    rates = [*_near(r_est), 1.0 / (t1 - t0)]
+    with np.errstate(over="ignore", divide="ignore"):
+        r_est = (n - 1) / span
+        r_first = 1.0 / (t1 - t0)
+    if not (np.isfinite(r_est) and np.isfinite(r_first)):
+        return []  # subnormal spacings: no sampling rate can describe them
+    rates = [*_near(r_est), r_first]
     for k in range(7):  # a nominal rate with few decimals (1250, 30000, 29999.87 ...)
         r = round(r_est, k)
         if r > 0 and abs(r - r_est) <= 1e-6 * r_est:
@@ -108,10 +112,14 @@ def _candidates(t0: float, t1: float, tl: float, n: int) -> list[RegularTimeInde
     for p in periods:
         add(start=t0, period=p)
     for r in rates:  # a slice of a grid starting at 0: t = (k0 + i) / rate
+        if not np.isfinite(t0 * r):
+            continue
         k0 = round(t0 * r)
         if k0 >= 1 and abs(t0 * r - k0) <= 1e-6:
             add(start=0.0, rate=r, offset=k0)
     for p in periods:
+        if not (p > 0 and np.isfinite(t0 / p)):
+            continue
         k0 = round(t0 / p)
         if k0 >= 1 and abs(t0 / p - k0) <= 1e-6:
             add(start=0.0, period=p, offset=k0)
