@@ -103,8 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="exit 1 if a file's pass rate (passed / run) is below this",
     )
-    args, extra = parser.parse_known_args(argv)
-    extra = [a for a in extra if a != "--"]
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # everything after "--" goes to pytest untouched
+    extra: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1 :]
+    args = parser.parse_args(argv)
 
     root = fetch_sdist(args.version)
     tests = root / "tests"

@@ -53,7 +53,6 @@ from memphys.core._interval_input import (
     check_bounds,
     format_times,
     is_array_like,
-    npz_path,
     return_times,
 )
 from memphys.core._interval_repr import interval_table
@@ -673,21 +672,9 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         array([[ 0.,  5.],
                [10., 12.]])
         """
-        path = npz_path(filename)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                np.savez(
-                    f,
-                    start=self.values[:, 0],
-                    end=self.values[:, 1],
-                    type=np.array(["IntervalSet"], dtype=np.str_),
-                    _metadata=dict(self._metadata),  # type: ignore[arg-type]
-                )
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        from memphys.core._npz import save_npz
+
+        save_npz(self, filename)
 
     @classmethod
     def _from_npz_reader(cls, file: Any) -> IntervalSet:
