@@ -106,11 +106,36 @@ class RssAnonSampler:
         return {p: v for p, v in self.peaks.items() if p != self.pid}
 
 
-def median_time(fn: Callable[[], Any], repeats: int = 3) -> tuple[float, Any]:
-    """Median wall time of ``repeats`` calls of ``fn`` and the last result."""
+def evict_from_page_cache(path: str) -> None:
+    """Drop ``path``'s pages from the page cache before a cold-read measurement.
+
+    Uses ``/proc/sys/vm/drop_caches`` when writable (root), else ``posix_fadvise``
+    (DONTNEED) on the file. Pages still mapped by a live memmap are not dropped by either:
+    close adapters first.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+    try:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("1\n")
+    except OSError:
+        pass
+
+
+def median_time(
+    fn: Callable[[], Any], repeats: int = 3, setup: Callable[[], Any] | None = None
+) -> tuple[float, Any]:
+    """Median wall time of ``repeats`` calls of ``fn`` (``setup`` runs untimed before each)."""
     times = []
     result = None
     for _ in range(repeats):
+        if setup is not None:
+            setup()
         t0 = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t0)

