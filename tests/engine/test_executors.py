@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,6 +26,7 @@ from memphys.engine import (
     MeanVar,
     ReducerGroup,
     Sum,
+    map_chunks,
     plan_blocks,
     run_blocks,
 )
@@ -398,3 +400,31 @@ def test_function_not_rebuildable_in_workers(memmap_source):
             progress_bar=False,
         )
     assert "memphys_no_such_module_for_tests" in str(info.value)
+
+
+def _blas_threads(block: Any) -> Any:
+    from threadpoolctl import threadpool_info
+
+    counts = [p["num_threads"] for p in threadpool_info()]
+    return np.full((len(block), 1), max(counts) if counts else -1)
+
+
+@pytest.mark.parametrize("engine", ["thread", "process"])
+def test_max_threads_per_worker_limits_blas_threads(engine):
+    pytest.importorskip("threadpoolctl")
+    from threadpoolctl import threadpool_info
+
+    if not threadpool_info():
+        pytest.skip("no BLAS/OpenMP thread pool loaded in this numpy build")
+    src = as_lazy(np.zeros((40, 1)))
+    out = map_chunks(
+        _blas_threads,
+        src,
+        chunk_size=10,
+        n_jobs=2,
+        pool_engine=engine,
+        max_threads_per_worker=1,
+        progress_bar=False,
+        dtype="int64",
+    )
+    assert np.all(np.asarray(out) == 1)

@@ -217,15 +217,13 @@ _WORKER = _WorkerSlot()
 def _limit_threads(n: int | None) -> None:
     if n is None:
         return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        # libraries loaded later in this worker read these at load time
-        for var in _THREAD_ENV_VARS:
-            os.environ[var] = str(n)
-        logger.debug("threadpoolctl is not installed: set %s=%d", "/".join(_THREAD_ENV_VARS), n)
-    else:
-        threadpool_limits(n)
+    from threadpoolctl import threadpool_limits
+
+    # libraries loaded later in this worker read these at load time; threadpoolctl limits
+    # the ones already loaded (numpy's BLAS after fork)
+    for var in _THREAD_ENV_VARS:
+        os.environ[var] = str(n)
+    threadpool_limits(n)
 
 
 def _init_process_worker(state_bytes: bytes, max_threads: int | None) -> None:
@@ -351,7 +349,14 @@ class ThreadExecutor(Executor):
 
         self._pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="memphys-engine")
         pool = self._pool
-        yield from self._collect(lambda b: pool.submit(run_task, state, b.as_task()), blocks)
+        with contextlib.ExitStack() as stack:
+            n = self.job.max_threads_per_worker
+            if n is not None:
+                # BLAS/OpenMP pools are process-wide: limit them for the run's duration
+                from threadpoolctl import threadpool_limits
+
+                stack.enter_context(threadpool_limits(n))
+            yield from self._collect(lambda b: pool.submit(run_task, state, b.as_task()), blocks)
 
     def shutdown(self, kill: bool = False) -> None:
         if self._pool is not None:
