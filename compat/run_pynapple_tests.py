@@ -34,11 +34,23 @@ CACHE = HERE / "_cache"
 
 #: Files whose public-API tests memphys aims to pass (per issue), grown as issues land.
 DEFAULT_FILES = [
+    # issue 2: time index, IntervalSet
     "test_interval_set.py",
     "test_time_index.py",
     "test_time_units.py",
+    # issue 4: time-series objects, TsGroup, files
+    "test_time_series.py",
+    "test_ts_group.py",
+    "test_abstract_tsd.py",
+    "test_numpy_compatibility.py",
+    "test_non_numpy_array.py",
+    "test_lazy_loading.py",
+    "test_repr.py",
     "test_config.py",
     "test_metadata.py",
+    # these two share tests/npzfilestest and must run in this order (see docs/compat.md)
+    "test_folder.py",
+    "test_npz_file.py",
 ]
 
 
