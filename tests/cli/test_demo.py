@@ -19,7 +19,12 @@ def test_run_demo_reads_exactly_the_epoch(tmp_path):
     np.testing.assert_allclose(r.epoch_times, np.arange(30_000, 42_001) / 1000.0)
     assert r.rows_read == 12_001
     assert lines == r.lines
-    assert any("RegularTimeIndex" in line for line in lines)
+    assert any("RegularTimeIndex" in line and "values stay a memmap" in line for line in lines)
+    assert any("value_from(eeg): shape (1000, 4)" in line for line in lines)
+    # the engine's whole-recording statistics are numpy's, to float precision
+    mean_line = next(line for line in lines if line.strip().startswith("mean"))
+    shown = np.array([float(v) for v in mean_line.split()[1:]])
+    np.testing.assert_allclose(shown, raw.mean(axis=0), atol=0.006)
 
 
 def test_cli_demo_runs_and_cleans_up(tmp_path, monkeypatch):
@@ -27,7 +32,7 @@ def test_cli_demo_runs_and_cleans_up(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["demo", "--minutes", "0.5", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "16 channels x 37,500 samples at 1250 Hz" in result.output
-    assert "epoch summary per channel" in result.output
+    assert "whole recording through the engine" in result.output
     assert list(tmp_path.iterdir()) == []  # the temporary folder is removed
 
 

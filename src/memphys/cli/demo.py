@@ -57,6 +57,7 @@ def run_demo(
     rate: float = 1250.0,
     echo: Callable[[str], None] = print,
     progress: bool = True,
+    n_jobs: int = 2,
 ) -> DemoResult:
     """Run the demo workflow in ``folder``; print with ``echo``; return what it did.
 
@@ -67,9 +68,8 @@ def run_demo(
     >>> r.epoch_data.shape, r.epoch_data.dtype
     ((3751, 16), dtype('int16'))
     """
-    from memphys.arrays import as_lazy
-    from memphys.core.interval_set import IntervalSet
-    from memphys.core.time_index import RegularTimeIndex
+    import memphys as nap
+    from memphys.engine import MeanVar, reduce_chunks
     from memphys.io.synthetic import write_synthetic_binary
 
     lines: list[str] = []
@@ -103,49 +103,68 @@ def run_demo(
     write_s = time.perf_counter() - t0
     say(f"  wrote {path} in {write_s:.1f} s ({nbytes / 1e6 / max(write_s, 1e-9):.0f} MB/s)")
 
-    # 2. memory-map it and wrap it lazily: nothing is read
+    # 2. memory-map it and wrap it as pynapple would: nothing is read, no index is copied
     mm = np.memmap(path, dtype="int16", mode="r", shape=(n_samples, n_channels))
-    data = as_lazy(mm)
-    index = RegularTimeIndex(start=0.0, rate=rate, n=n_samples)
-    say(f"  memory-mapped: {data!r}")
-    say(f"  time index:    {index!r} ({index.nbytes} bytes, not {n_samples * 8 / 1e6:.0f} MB)")
+    t1 = time.perf_counter()
+    eeg = nap.TsdFrame(t=np.arange(n_samples) / rate, d=mm)
+    build_ms = (time.perf_counter() - t1) * 1e3
+    index = eeg._ti
+    say(
+        f"  nap.TsdFrame(t=np.arange(n) / {rate:g}, d=memmap) in {build_ms:.0f} ms: "
+        f"values stay a {type(eeg.values).__name__}, the time index is {index!r} "
+        f"({index.nbytes} bytes, not {n_samples * 8 / 1e6:.0f} MB)"
+    )
 
     # 3. restrict to an epoch: one contiguous read of just those rows
     duration = n_samples / rate
     start = round(duration * 0.25, 3)
     end = round(start + min(60.0, duration * 0.1), 3)
-    epoch = IntervalSet(start=start, end=end)
-    i0, i1 = index.epoch_positions(epoch.start, epoch.end)
-    t1 = time.perf_counter()
-    block = data.read(int(i0[0]), int(i1[0]))
-    times = index[int(i0[0]) : int(i1[0])].values
-    read_ms = (time.perf_counter() - t1) * 1e3
+    epoch = nap.IntervalSet(start=start, end=end)
+    t2 = time.perf_counter()
+    minute = eeg.restrict(epoch)
+    read_ms = (time.perf_counter() - t2) * 1e3
+    block = np.asarray(minute.values)
     say(
-        f"  epoch: [{start:g}, {end:g}] s -> rows {int(i0[0]):,}..{int(i1[0]):,}, "
+        f"  eeg.restrict(IntervalSet({start:g}, {end:g})): {len(minute):,} rows, "
         f"{block.nbytes / 1e6:.2f} MB read in {read_ms:.1f} ms "
         f"({block.nbytes / nbytes:.2%} of the file)"
     )
     say()
-    for line in _table(times, block).splitlines():
+    for line in str(minute).splitlines():
         say("  " + line)
     say()
 
-    # 4. a summary of the epoch
-    mean = block.mean(axis=0)
-    std = block.std(axis=0)
-    say("  epoch summary per channel (raw units):")
+    # 4. values at 1,000 events: about 1,000 rows read, not the file
+    rng = np.random.default_rng(0)
+    events = nap.Ts(t=np.sort(rng.uniform(0, duration, 1000)))
+    t3 = time.perf_counter()
+    at_events = events.value_from(eeg)
+    say(
+        f"  Ts(1,000 events).value_from(eeg): shape {at_events.shape} in "
+        f"{(time.perf_counter() - t3) * 1e3:.1f} ms"
+    )
+
+    # 5. a full pass through the chunked engine: mean and std per channel, in parallel
+    t4 = time.perf_counter()
+    stats = reduce_chunks(mm, MeanVar(), n_jobs=n_jobs, pool_engine="thread", progress_bar=progress)
+    full_s = time.perf_counter() - t4
+    say(
+        f"  whole recording through the engine (n_jobs={n_jobs}): {full_s:.2f} s "
+        f"({nbytes / 1e6 / max(full_s, 1e-9):.0f} MB/s)"
+    )
     say(
         "    channel "
         + " ".join(f"{c:>7d}" for c in range(min(n_channels, 8)))
         + (" ..." if n_channels > 8 else "")
     )
-    say("    mean    " + " ".join(f"{v:7.1f}" for v in mean[:8]))
-    say("    std     " + " ".join(f"{v:7.1f}" for v in std[:8]))
+    say("    mean    " + " ".join(f"{v:7.2f}" for v in stats.mean[:8]))
+    say("    std     " + " ".join(f"{v:7.2f}" for v in np.sqrt(stats.var[:8])))
     rss = rss_anon_mb()
     if rss is not None:
         say(f"  resident anonymous memory: {rss:.0f} MB for a {nbytes / 1e6:.0f} MB recording")
+    times = np.asarray(minute.t)
     return DemoResult(
-        path, n_samples, n_channels, rate, write_s, epoch, block, times, int(i1[0] - i0[0]), lines
+        path, n_samples, n_channels, rate, write_s, epoch, block, times, len(minute), lines
     )
 
 
@@ -155,27 +174,6 @@ def _progress_bar(enabled: bool, total: int, desc: str) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, unit="B", unit_scale=True, desc=desc, leave=False)
-
-
-def _table(times: np.ndarray, block: np.ndarray, head: int = 3, ncols: int = 4) -> str:
-    """A small head/tail table of ``block`` (rows) with their times."""
-    n, m = block.shape
-    cols = list(range(min(m, ncols)))
-    header = (
-        "Time (s)".ljust(14) + "".join(f"{c:>8d}" for c in cols) + (" ..." if m > ncols else "")
-    )
-    rows = [header, "-" * len(header)]
-
-    def row(i: int) -> str:
-        vals = "".join(f"{block[i, c]:>8d}" for c in cols)
-        return f"{times[i]:<14.4f}{vals}" + (" ..." if m > ncols else "")
-
-    if n <= 2 * head:
-        rows += [row(i) for i in range(n)]
-    else:
-        rows += [row(i) for i in range(head)] + ["..."] + [row(i) for i in range(n - head, n)]
-    rows.append(f"dtype: {block.dtype}, shape: ({n:,}, {m})")
-    return "\n".join(rows)
 
 
 @click.command()
