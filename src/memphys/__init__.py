@@ -69,11 +69,19 @@ def __getattr__(name: str) -> Any:
         return value
     if name in _SUBMODULES:
         return importlib.import_module(f"memphys.{name}")
+    from memphys.process import NAMES as _PROCESS_NAMES
+
+    if name in _PROCESS_NAMES:
+        value = getattr(importlib.import_module("memphys.process"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'memphys' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+    from memphys.process import NAMES as _PROCESS_NAMES
+
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES) | set(_PROCESS_NAMES))
 
 
 if TYPE_CHECKING:  # pragma: no cover
