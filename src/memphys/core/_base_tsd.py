@@ -20,6 +20,7 @@ import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from memphys.arrays.base import LazyArray
+from memphys.core import _tsd_binning, _tsd_engine, _tsd_filters
 from memphys.core._time_index_base import TimeIndex
 from memphys.core.base_class import (
     _Base,
@@ -404,7 +405,19 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
         for a in range(0, n, step):
             yield from self._read_block(a, min(a + step, n))
 
-    # --- data methods -----------------------------------------------------------------------
+    # --- data methods (implemented in _tsd_binning, _tsd_filters, _tsd_engine) --------------
+    count = _tsd_binning.count
+    value_from = _tsd_binning.value_from
+    bin_average = _tsd_binning.bin_average
+    interpolate = _tsd_binning.interpolate
+    to_trial_tensor = _tsd_binning.to_trial_tensor
+    convolve = _tsd_filters.convolve
+    smooth = _tsd_filters.smooth
+    derivative = _tsd_filters.derivative
+    decimate = _tsd_filters.decimate
+    iter_chunks = _tsd_engine.iter_chunks
+    map_chunks = _tsd_engine.map_chunks
+
     def copy(self) -> Any:
         """A copy with its own in-memory data (a lazy source is read, within the budget).
 

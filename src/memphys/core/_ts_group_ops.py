@@ -30,9 +30,11 @@ from numpy.typing import NDArray
 from memphys.core import _interval_algebra as ia
 from memphys.core.interval_set import IntervalSet
 from memphys.core.time_index import as_time_index
-from memphys.errors import MemphysValueError
+from memphys.errors import MemphysTypeError, MemphysValueError
 
 __all__ = [
+    "bin_seconds",
+    "check_count_args",
     "bin_edges",
     "count_bins",
     "flat_times",
@@ -47,6 +49,37 @@ I64 = NDArray[np.int64]
 #: pynapple rounds bin edges to this many decimals (nanoseconds).
 _DECIMALS = 9
 _SCALE = 10.0**_DECIMALS
+
+
+def check_count_args(
+    bin_size: Any, ep: Any, time_units: Any, dtype: Any, default_ep: IntervalSet
+) -> tuple[float | None, IntervalSet, np.dtype[Any]]:
+    """Validate ``count``'s arguments (shared by Ts/Tsd and TsGroup), with pynapple's messages.
+
+    Returns the bin size in seconds (or None), the epochs to count in, and the counts' dtype.
+    """
+    from numbers import Real
+
+    if bin_size is not None and (isinstance(bin_size, bool) or not isinstance(bin_size, Real)):
+        raise MemphysTypeError("bin_size argument should be float or int.")
+    if not isinstance(time_units, str) or time_units not in ("s", "ms", "us"):
+        raise MemphysValueError("time_units argument should be 's', 'ms' or 'us'.")
+    if ep is None:
+        ep = default_ep
+    if not isinstance(ep, IntervalSet):
+        raise MemphysTypeError("ep argument should be of type IntervalSet")
+    try:
+        dt = np.dtype(np.int64 if dtype is None else dtype)
+    except Exception:
+        raise MemphysValueError(f"{dtype} is not a valid numpy dtype.") from None
+    return (None if bin_size is None else bin_seconds(bin_size, time_units)), ep, dt
+
+
+def bin_seconds(bin_size: Any, time_units: str) -> float:
+    """A bin size given in ``time_units``, in seconds (rounded as pynapple rounds times)."""
+    from memphys.core._interval_input import format_times
+
+    return float(format_times(np.array([float(bin_size)]), time_units)[0])
 
 
 def union_supports(supports: list[IntervalSet]) -> IntervalSet:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys.core import _tsd_binning
 from memphys.core._time_index_base import TimeIndex
 from memphys.core._ts_repr import ts_repr
 from memphys.core.base_class import _ArgumentError, _Base, _initialize_tsd_output, check_support
@@ -76,6 +77,11 @@ class Ts(_Base):
 
     def __repr__(self) -> str:
         return ts_repr(self)
+
+    # data methods (implemented in _tsd_binning)
+    count = _tsd_binning.count
+    value_from = _tsd_binning.value_from
+    trial_count = _tsd_binning.trial_count
 
     def __getitem__(self, key: Any) -> Ts:
         if isinstance(key, tuple):

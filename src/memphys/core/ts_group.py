@@ -36,7 +36,7 @@ import os
 import warnings
 from collections import UserDict
 from collections.abc import Hashable, Iterator, Mapping
-from numbers import Number, Real
+from numbers import Number
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,7 @@ from memphys.core._ts_group_input import (
 )
 from memphys.core._ts_group_io import read_group
 from memphys.core._ts_group_ops import (
+    check_count_args,
     count_bins,
     flat_times,
     restrict_unit,
@@ -439,18 +440,7 @@ class TsGroup(UserDict, _MetadataMixin):
         array([[10, 19],
                [11, 21]])
         """
-        bin_size = self._check_count_args(bin_size, time_units)
-        if ep is None:
-            ep = self.time_support
-        if not isinstance(ep, IntervalSet):
-            raise MemphysTypeError("ep argument should be of type IntervalSet")
-        if dtype is None:
-            dtype = np.dtype(np.int64)
-        else:
-            try:
-                dtype = np.dtype(dtype)
-            except Exception:
-                raise MemphysValueError(f"{dtype} is not a valid numpy dtype.") from None
+        bin_size, ep, dtype = check_count_args(bin_size, ep, time_units, dtype, self.time_support)
         centers, counts, _ = self._count(bin_size, ep)
         return TsdFrame(
             t=centers,
@@ -459,16 +449,6 @@ class TsGroup(UserDict, _MetadataMixin):
             columns=self.index if len(self) else None,
             metadata=self._meta_rows(),
         )
-
-    @staticmethod
-    def _check_count_args(bin_size: Any, time_units: Any) -> float | None:
-        if bin_size is not None and (isinstance(bin_size, bool) or not isinstance(bin_size, Real)):
-            raise MemphysTypeError("bin_size argument should be float or int.")
-        if not isinstance(time_units, str) or time_units not in ("s", "ms", "us"):
-            raise MemphysValueError("time_units argument should be 's', 'ms' or 'us'.")
-        if bin_size is None:
-            return None
-        return float(format_times(np.array([float(bin_size)]), time_units)[0])
 
     def _count(
         self, bin_size: float | None, ep: IntervalSet

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys.core import _tsd_methods
 from memphys.core._base_tsd import _BaseTsd
 from memphys.core._ts_repr import tsd_repr
 from memphys.core.base_class import _ArgumentError, _DataShapeError
@@ -85,6 +86,11 @@ class Tsd(_BaseTsd):
 
     def __repr__(self) -> str:
         return tsd_repr(self)
+
+    # data methods (implemented in _tsd_methods)
+    threshold = _tsd_methods.threshold
+    to_tsgroup = _tsd_methods.to_tsgroup
+    find_peaks = _tsd_methods.find_peaks
 
     def as_series(self) -> Any:
         """The data as a float64 pandas Series indexed by the times (read whole).

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys.core import _tsd_methods
 from memphys.core._base_tsd import _BaseTsd, _bool_tsd_key, _is_int
 from memphys.core._time_index_base import TimeIndex
 from memphys.core._ts_repr import tsdframe_repr
@@ -135,6 +136,8 @@ class TsdFrame(_BaseTsd, _MetadataMixin):
 
     def __repr__(self) -> str:
         return tsdframe_repr(self)
+
+    find_peaks = _tsd_methods.find_peaks_frame
 
     # --- attributes -----------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
