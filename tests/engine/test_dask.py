@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import sys
 
 import cloudpickle
 import numpy as np
@@ -55,8 +56,14 @@ def client():
     cluster.close()
 
 
-def module_level_kernel(x, block):
-    return x
+def _unimportable_kernel():
+    """A function whose module exists only in this process: workers cannot import it."""
+    import types
+
+    mod = types.ModuleType("memphys_test_only_in_parent")
+    exec("def kernel(x, block):\n    return x\n", mod.__dict__)
+    sys.modules[mod.__name__] = mod  # pickled by reference, as an installed module would be
+    return mod.kernel
 
 
 def kernel(x, block):
@@ -247,7 +254,7 @@ def test_two_worker_processes(source, data, tmp_path):
         # a function the workers cannot import: a clear error naming a block, no hang
         with pytest.raises(ChunkError, match=r"block \d+ .*could not rebuild"):
             run_blocks(
-                module_level_kernel,
+                _unimportable_kernel(),
                 source,
                 plan_blocks(N, 1000),
                 ArraySink(),
