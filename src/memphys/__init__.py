@@ -45,8 +45,10 @@ _LAZY: dict[str, str] = {
     "from_recipe": "memphys.arrays",
     "load_file": "memphys.io.interface",
     "load_folder": "memphys.io.interface",
+    "load_binary_file": "memphys.io.binary",
     "Folder": "memphys.io.folder",
     "NPZFile": "memphys.io.npz",
+    "EphysReader": "memphys.io.ephys",
 }
 
 _SUBMODULES = ("core", "arrays", "engine", "io", "process", "errors", "config", "cli")
@@ -75,6 +77,9 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module("memphys.process"), name)
         globals()[name] = value
         return value
+    if name in set(_PROCESS_NAMES.values()):
+        # pynapple's analysis modules are attributes of the package (nap.randomize)
+        return getattr(importlib.import_module("memphys.process"), name)
     raise AttributeError(f"module 'memphys' has no attribute {name!r}")
 
 
@@ -99,3 +104,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from memphys.core.tsd import Tsd
     from memphys.core.tsd_frame import TsdFrame
     from memphys.core.tsd_tensor import TsdTensor
+    from memphys.io.binary import load_binary_file

@@ -79,6 +79,14 @@ __all__ = sorted(NAMES)
 
 
 def __getattr__(name: str) -> Any:
+    if name in set(NAMES.values()):
+        # the analysis modules themselves (memphys.process.randomize, nap.randomize)
+        try:
+            return importlib.import_module(f"memphys.process.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"memphys.process.{name}":
+                raise AttributeError(f"module 'memphys.process' has no attribute {name!r}") from exc
+            raise
     module = NAMES.get(name)
     if module is None:
         raise AttributeError(f"module 'memphys.process' has no attribute {name!r}")
