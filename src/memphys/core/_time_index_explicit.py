@@ -222,6 +222,22 @@ class ExplicitTimeIndex(TimeIndex):
         """The lazy source of the timestamps (in its own units), or None if in memory."""
         return self._src
 
+    def _view_reader(self) -> Callable[[int, int], np.ndarray]:
+        """A ``read(a, b)`` returning seconds without copying when the source allows it.
+
+        In-memory times and float64 seconds in a memmap give views; anything else falls
+        back to :meth:`_read` (a converted copy).
+        """
+        if self._mem is None and self._factor == 1.0:
+            from memphys.arrays.numpy_array import MemmapArray
+
+            src = self._src
+            if isinstance(src, MemmapArray) and src.ndim == 1 and src.dtype == np.float64:
+                mm = src._map()
+                lo = self._lo
+                return lambda a, b: mm[lo + a : lo + b]
+        return self._read
+
     def _read(self, start: int, stop: int) -> np.ndarray:
         if self._mem is not None:
             return self._mem[start:stop]
