@@ -194,8 +194,7 @@ class _BinAverageArray(LazyArray):
             r0, r1 = int(lo.min()), int(hi.max())
             for a in range(r0, r1, self.rows):
                 b = min(a + self.rows, r1)
-                x = np.asarray(self.source.read(a, b, ch), dtype=np.float64)
-                x = np.concatenate([x, np.zeros((1, *x.shape[1:]))], axis=0)
+                x = self.source.read(a, b, ch)
                 # only the bins overlapping rows [a, b) (bins are sorted by rows)
                 k0 = int(np.searchsorted(hi, a, side="right"))
                 k1 = int(np.searchsorted(lo, b, side="left"))
@@ -203,9 +202,20 @@ class _BinAverageArray(LazyArray):
                     continue
                 s = np.clip(lo[k0:k1] - a, 0, b - a)
                 e = np.clip(hi[k0:k1] - a, 0, b - a)
-                part = np.add.reduceat(x, np.column_stack([s, e]).reshape(-1), axis=0)[0::2]
-                part[s == e] = 0.0
-                sums[k0:k1] += part
+                full = e > s
+                if not full.any():
+                    continue
+                ss, ee = s[full], e[full]
+                # integers are summed exactly in int64 (equal to a float64 sum, and 3-4x
+                # faster than converting every block to float64 first)
+                acc = np.int64 if x.dtype.kind in "iub" else np.float64
+                # the slice x[:e_last] ends the last bin, so no index reaches len(x)
+                if np.array_equal(ee[:-1], ss[1:]):  # adjacent bins: starts suffice
+                    part = np.add.reduceat(x[: int(ee[-1])], ss, axis=0, dtype=acc)
+                else:  # [s0, e0, s1, e1, ..., s_last]; the (e_i, s_i+1) gaps are dropped
+                    idx = np.column_stack([ss, ee]).reshape(-1)[:-1]
+                    part = np.add.reduceat(x[: int(ee[-1])], idx, axis=0, dtype=acc)[0::2]
+                sums[k0:k1][full] += part
         n = (hi - lo).astype(np.float64).reshape(-1, *([1] * len(trailing)))
         with np.errstate(invalid="ignore", divide="ignore"):
             return sums / n
