@@ -163,3 +163,117 @@ def make_raw_file(
             done += m
             k += 1
     return n, n_channels
+
+
+class ExternalRssSampler:
+    """Peak ``RssAnon`` of this process sampled by a separate *process*.
+
+    :class:`RssAnonSampler` samples from a thread, which cannot run while the measured code
+    holds the GIL (numba's ``nopython`` functions, some numpy calls): a peak allocated and
+    freed inside one such call is missed. This sampler runs ``python _common.py --sample``
+    as a child process that reads ``/proc/<pid>/status`` of this process (and of its other
+    descendants) every ``interval`` seconds whatever this process is doing.
+
+    >>> with ExternalRssSampler(interval=0.005) as s:
+    ...     s.reset()
+    ...     x = np.ones(10_000_000)  # 80 MB
+    ...     peak, children = s.peak()
+    >>> peak > 70e6
+    True
+    """
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.interval = interval
+        self._proc: Any = None
+
+    def __enter__(self) -> ExternalRssSampler:
+        import subprocess
+        import sys
+
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                os.path.abspath(__file__),
+                "--sample",
+                str(os.getpid()),
+                str(self.interval),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        self._ask("ping")
+        return self
+
+    def _ask(self, cmd: str) -> str:
+        self._proc.stdin.write(cmd + "\n")
+        self._proc.stdin.flush()
+        return str(self._proc.stdout.readline().strip())
+
+    def reset(self) -> int:
+        """Start a new peak from now; return the current ``RssAnon`` (the baseline)."""
+        return int(self._ask("reset"))
+
+    def peak(self) -> tuple[int, int]:
+        """Peak ``RssAnon`` of this process since :meth:`reset`, and the sum of the peaks
+        of its other descendants (worker processes) over the same period."""
+        a, b = self._ask("peak").split()
+        return int(a), int(b)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._proc is not None:
+            self._proc.stdin.close()
+            self._proc.wait(timeout=10)
+            self._proc = None
+
+
+def _sample_loop(pid: int, interval: float) -> None:
+    """The sampler process of :class:`ExternalRssSampler` (commands on stdin)."""
+    import select
+    import sys
+
+    me = os.getpid()
+    peak = rss_anon_bytes(pid)
+    kid_peaks: dict[int, int] = {}
+    kids: list[int] = []
+    every = max(1, int(0.2 / interval))
+    i = 0
+    while True:
+        if i % every == 0:
+            kids = [k for k in _children(pid) if k != me]
+        i += 1
+        v = rss_anon_bytes(pid)
+        if v > peak:
+            peak = v
+        for k in kids:
+            kv = rss_anon_bytes(k)
+            if kv > kid_peaks.get(k, 0):
+                kid_peaks[k] = kv
+        ready, _, _ = select.select([sys.stdin], [], [], interval)
+        if not ready:
+            continue
+        line = sys.stdin.readline()
+        if not line:
+            return
+        cmd = line.strip()
+        if cmd == "reset":
+            peak = rss_anon_bytes(pid)
+            kid_peaks = {}
+            kids = [k for k in _children(pid) if k != me]
+            out = str(peak)
+        elif cmd == "peak":
+            v = rss_anon_bytes(pid)
+            peak = max(peak, v)
+            out = f"{peak} {sum(kid_peaks.values())}"
+        else:
+            out = "ok"
+        sys.stdout.write(out + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) == 4 and sys.argv[1] == "--sample":
+        _sample_loop(int(sys.argv[2]), float(sys.argv[3]))
