@@ -313,11 +313,20 @@ class _Base(abc.ABC):
     """Number of samples divided by the total duration of the time support (Hz)."""
     nap_class: str
 
-    def save(self, filename: Any) -> None:
-        """Save to ``filename`` (``.npz``) with pynapple's keys (``t``, ``d``, ``start``, ...).
+    def save(self, filename: Any, **kwargs: Any) -> Any:
+        """Save to ``filename``; the format follows its suffix.
 
-        Lazy data is streamed into the file block by block; the file is written under a
-        temporary name and renamed when complete. Read it back with ``memphys.load_file``.
+        - ``.npz`` (or any other suffix, replaced by ``.npz`` as pynapple does): pynapple's
+          keys (``t``, ``d``, ``start``, ...), readable by pynapple.
+        - ``.zarr``: a Zarr v3 store (Blosc zstd + bit-shuffle by default) written through
+          the engine; ``kwargs`` are those of :func:`memphys.io.zarr_store.save_zarr`
+          (``compressor``, ``filters``, ``shrink_integers``, ``report``, job kwargs such
+          as ``n_jobs``).
+        - ``.npy`` or ``.dat``/``.bin``/``.raw``: the values only (no times), streamed;
+          ``kwargs``: ``dtype`` and job kwargs.
+
+        Lazy data is streamed block by block; the output is written under a temporary name
+        and renamed when complete. Read it back with ``memphys.load_file``.
 
         Examples
         --------
@@ -328,9 +337,36 @@ class _Base(abc.ABC):
         >>> nap.load_file(path).values
         array([4., 5., 6.])
         """
+        import os
+
+        suffix = ""
+        if isinstance(filename, str | os.PathLike):
+            suffix = os.path.splitext(os.fspath(filename).rstrip("/"))[1].lower()
+        if suffix == ".zarr":
+            from memphys.io.zarr_store import save_zarr
+
+            return save_zarr(self, filename, **kwargs)
+        if suffix == ".npy":
+            from memphys.io.npy import save_npy
+
+            save_npy(self, filename, **kwargs)
+            return None
+        if suffix in (".dat", ".bin", ".raw"):
+            from memphys.io.binary import save_binary
+
+            save_binary(self, filename, **kwargs)
+            return None
+        if kwargs:
+            from memphys.errors import MemphysTypeError
+
+            raise MemphysTypeError(
+                f"save() got unexpected keyword argument(s) for an .npz file: "
+                f"{', '.join(sorted(kwargs))}. Options are for '.zarr', '.npy' and raw outputs."
+            )
         from memphys.core._npz import save_npz
 
         save_npz(self, filename)
+        return None
 
     def __init__(
         self,
@@ -364,7 +400,10 @@ class _Base(abc.ABC):
         object.__setattr__(self, "_ti", ti)
         if support is None:
             if n:
-                support = IntervalSet(start=ti.start_time, end=ti.end_time)
+                with warnings.catch_warnings():
+                    # a single timestamp spans no time: pynapple drops that support silently
+                    warnings.filterwarnings("ignore", "Some epochs have no duration")
+                    support = IntervalSet(start=ti.start_time, end=ti.end_time)
             else:
                 support = IntervalSet(start=[], end=[])
         total = np.float64(np.sum(support.end - support.start))
