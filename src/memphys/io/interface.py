@@ -41,6 +41,14 @@ Loader = Callable[[Path, "bool | None"], Any]
 #: Extension (lower case, with the dot) -> loader, or ``"module:function"`` imported on use.
 LOADERS: dict[str, str | Loader] = {
     ".npz": "memphys.io.npz:load_npz",
+    ".npy": "memphys.io.npy:load_npy",
+    ".zarr": "memphys.io.zarr_store:load_zarr",
+    ".dat": "memphys.io.binary:load_binary",
+    ".eeg": "memphys.io.binary:load_binary",
+    ".lfp": "memphys.io.binary:load_binary",
+    ".bin": "memphys.io.binary:load_binary",
+    ".raw": "memphys.io.binary:load_binary",
+    ".nwb": "memphys.io.nwb_read:load_nwb",
 }
 
 
@@ -97,11 +105,33 @@ def _as_path(path: Any, what: str) -> Path:
     return Path(path)
 
 
-def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None) -> Any:
-    """Load a file by its extension: ``.npz`` now (NWB, ``.npy``, zarr to come).
+def _accepts(loader: Loader, kwargs: dict[str, Any]) -> list[str]:
+    """The names in ``kwargs`` that ``loader`` does not accept."""
+    import inspect
 
-    ``.npz``: the pynapple object it holds (``Ts``, ``Tsd``, ``TsdFrame``, ``TsdTensor``,
-    ``TsGroup``, ``IntervalSet``), or numpy's ``NpzFile`` for other archives.
+    try:
+        params = inspect.signature(loader).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature: let the call decide
+        return []
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return []
+    names = {p.name for p in params if p.kind is not inspect.Parameter.POSITIONAL_ONLY}
+    return sorted(set(kwargs) - names)
+
+
+def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None, **kwargs: Any) -> Any:
+    """Load a file by its extension.
+
+    - ``.npz``: the pynapple object it holds (``Ts``, ``Tsd``, ``TsdFrame``,
+      ``TsdTensor``, ``TsGroup``, ``IntervalSet``), or numpy's ``NpzFile`` for other
+      archives. A compressed ``.npz`` (``np.savez_compressed``) cannot be memory-mapped and
+      is read whole; store large data in Zarr (``obj.save("x.zarr")``) instead.
+    - ``.npy``: memory-mapped at its header offset (``rate=`` makes a time series).
+    - ``.zarr``: a store written by ``save("x.zarr")`` (the object, lazily), or any zarr
+      array or group (format 2 or 3). A store whose write did not complete is refused.
+    - ``.dat``, ``.eeg``, ``.lfp``, ``.bin``, ``.raw``: raw binary through
+      :func:`memphys.io.binary.load_binary_file`, with its Neuroscope ``.xml`` or with
+      ``n_channels=`` and ``sampling_rate=``.
 
     Parameters
     ----------
@@ -109,7 +139,11 @@ def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None) ->
         The file.
     lazy_loading : bool, optional
         For ``.npz``: ``None`` memory-maps the time series data only when it does not fit
-        the memory budget, ``True`` always (uncompressed files), ``False`` never.
+        the memory budget, ``True`` always (uncompressed files), ``False`` never. For
+        ``.npy`` and ``.zarr``: ``False`` reads the data into memory (default: lazy).
+    **kwargs
+        Passed to the format's reader (e.g. ``n_channels``, ``sampling_rate`` for raw
+        binary files; ``rate`` for ``.npy``).
 
     Returns
     -------
@@ -120,6 +154,9 @@ def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None) ->
     ------
     MemphysFileNotFoundError
         If ``path`` does not exist (a FileNotFoundError, with pynapple's message).
+    IncompleteWriteError
+        If only an interrupted write's ``<path>.partial`` exists, or a memphys store is
+        marked incomplete.
     FileFormatError
         If the extension is not supported (the message lists the supported ones), or the
         file is truncated, corrupt or not of its extension's format.
@@ -131,13 +168,24 @@ def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None) ->
     >>> import memphys as nap
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "data.npy"
     >>> np.save(path, np.arange(3))
-    >>> nap.load_file(path)  # doctest: +ELLIPSIS
+    >>> nap.load_file(path, rate=10.0)
+    Time (s)
+    ----------  --
+    0.0          0
+    0.1          1
+    0.2          2
+    dtype: int64, shape: (3,)
+    >>> nap.load_file(path.with_suffix(".txt"))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    memphys.errors.FileFormatError: Invalid value for `path`: expected a file with one of ...
+    memphys.errors.MemphysFileNotFoundError: File .../data.txt does not exist
     """
     p = _as_path(path, "path")
     if not p.exists():
+        if Path(f"{p}.partial").exists():
+            from memphys.engine.sinks import check_complete
+
+            check_complete(p)  # raises IncompleteWriteError naming the leftover
         raise MemphysFileNotFoundError(f"File {p} does not exist")
     ext = p.suffix.lower()
     loader = LOADERS.get(ext)
@@ -148,7 +196,16 @@ def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None) ->
             f"Invalid value for `path`: expected a file with one of the extensions {exts} "
             f"(supported formats), but got {str(p)!r}.{hint}"
         )
-    return _resolve(loader)(p, lazy_loading)
+    func = _resolve(loader)
+    if kwargs:
+        unknown = _accepts(func, kwargs)
+        if unknown:
+            raise MemphysTypeError(
+                f"Invalid arguments for `load_file`: the {ext!r} reader accepts no "
+                f"argument(s) {', '.join(unknown)}, but got them."
+            )
+        return func(p, lazy_loading, **kwargs)
+    return func(p, lazy_loading)
 
 
 def load_folder(path: str | os.PathLike[str]) -> Folder:
