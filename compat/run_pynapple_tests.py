@@ -51,6 +51,19 @@ DEFAULT_FILES = [
     # these two share tests/npzfilestest and must run in this order (see docs/compat.md)
     "test_folder.py",
     "test_npz_file.py",
+    # issue 5: analyses
+    "test_filtering.py",
+    "test_signal.py",
+    "test_signal_processing.py",
+    "test_power_spectral_density.py",
+    "test_perievent.py",
+    "test_warping.py",
+    "test_tuning_curves.py",
+    "test_correlograms.py",
+    "test_decoding.py",
+    "test_randomize.py",
+    # issue 7: NWB
+    "test_nwb.py",
 ]
 
 

@@ -77,5 +77,9 @@ def test_nap_config_is_backed_by_settings():
     memphys.nap_config.restore_defaults()
     assert memphys.nap_config.suppress_conversion_warnings is False
     assert memphys.nap_config.time_index_precision == 9
-    with pytest.raises(ValueError, match="`backend`"):
+    with pytest.raises(ValueError, match="Options for backend are 'jax' or 'numba'"):
         memphys.nap_config.set_backend("cuda")
+    with pytest.raises(AssertionError):  # pynapple's exception type
+        memphys.nap_config.set_backend("cuda")
+    with pytest.raises(ValueError, match="suppress_conversion_warnings must be a boolean"):
+        memphys.nap_config.suppress_conversion_warnings = 1

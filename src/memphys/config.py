@@ -120,7 +120,11 @@ class Config:
             return value
         if name in ("suppress_conversion_warnings", "suppress_time_index_sorting_warnings"):
             if not isinstance(value, bool):
-                raise value_error(name, "True or False", value)
+                # pynapple's wording, which scripts and its tests match on
+                raise MemphysValueError(
+                    f"Invalid value for `{name}`: {name} must be a boolean value (True or "
+                    f"False), but got {value!r}."
+                )
             return value
         if name == "regular_tolerance":
             v = float(value)
@@ -169,6 +173,10 @@ def config_context(**settings: Any) -> Iterator[None]:
             setattr(_CONFIG, k, v)
 
 
+class _BackendError(MemphysValueError, AssertionError):
+    """An unknown backend; also an AssertionError, as pynapple raises."""
+
+
 class _NapConfig:
     """pynapple's ``nap_config`` object, backed by :func:`get_config`/:func:`set_config`."""
 
@@ -183,7 +191,11 @@ class _NapConfig:
 
     def set_backend(self, backend: str) -> None:
         """Accept pynapple's backend names; memphys has only its own."""
-        check_option("backend", backend, ("numba", "jax"))
+        if backend not in ("numba", "jax"):
+            raise _BackendError(
+                "Invalid value for `backend`: Options for backend are 'jax' or 'numba', "
+                f"but got {backend!r}."
+            )
 
     @property
     def time_index_precision(self) -> int:

@@ -13,7 +13,14 @@ import os
 import shutil
 from typing import Any
 
-__all__ = ["is_array_like", "terminal_size", "_get_terminal_size"]
+__all__ = ["is_array_like", "get_backend", "terminal_size", "_get_terminal_size"]
+
+
+def get_backend() -> str:
+    """The compute backend, as pynapple reports it (memphys has one: numpy + its engine)."""
+    from memphys.config import nap_config
+
+    return nap_config.backend
 
 
 def terminal_size() -> tuple[int, int]:
