@@ -49,6 +49,8 @@ _LAZY: dict[str, str] = {
     "Folder": "memphys.io.folder",
     "NPZFile": "memphys.io.npz",
     "EphysReader": "memphys.io.ephys",
+    "NWBFile": "memphys.io.nwb_read",
+    "load_session": "memphys.io.nwb_session",
 }
 
 _SUBMODULES = ("core", "arrays", "engine", "io", "process", "errors", "config", "cli")
