@@ -123,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="run every test file")
     parser.add_argument("--version", default=PYNAPPLE_VERSION, help="pynapple sdist version")
     parser.add_argument(
+        "--markdown", action="store_true", help="also print the table as markdown rows"
+    )
+    parser.add_argument(
         "--min-pass-rate",
         type=float,
         default=None,
@@ -195,6 +198,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{'total':<34} {total['passed']:>7} {total['failed']:>7} {total['errors']:>7} "
         f"{total['skipped']:>8}"
     )
+    if args.markdown:
+        print()
+        for fname in files:
+            c = counts.get(fname, {"passed": 0, "failed": 0, "errors": 0, "skipped": 0})
+            print(f"| {fname} | {c['passed']} | {c['failed'] + c['errors']} | {c['skipped']} |")
+        print(
+            f"| **total** | **{total['passed']}** | **{total['failed'] + total['errors']}** "
+            f"| **{total['skipped']}** |"
+        )
     (CACHE / "results.json").write_text(json.dumps(counts, indent=2))
     if args.min_pass_rate is not None and worst < args.min_pass_rate:
         return 1
