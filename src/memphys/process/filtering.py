@@ -1,0 +1,495 @@
+"""Low-, high-, band-pass and band-stop filters of time series, out of core.
+
+pynapple's functions and signatures. Each epoch of the time support is filtered as a
+separate signal (as pynapple does), block by block through the engine:
+
+- ``mode="butter"``: zero-phase Butterworth, ``scipy.signal.sosfiltfilt`` per epoch.
+  Blocks read a halo sized from the decay of the filter's impulse response and emulate
+  ``sosfiltfilt``'s odd-extension padding and initial states at each epoch's two ends
+  (:mod:`memphys.process._sos`). Results equal ``sosfiltfilt`` per epoch to about 1e-9
+  of the signal's scale (exactly, to float64 rounding, for an epoch shorter than four
+  halos). The recursions run in float64 in a compiled cascade
+  (:mod:`memphys.process._sos_kernel`), also for float32 output.
+- ``mode="sinc"``: a Blackman-windowed sinc kernel convolved with each epoch, zero outside
+  it (pynapple's ``convolve``); blocks read half the kernel on each side, so block-wise
+  results equal the whole-epoch convolution up to rounding.
+
+The output is always floating point: float32 for integer (or float32) input, float64 for
+float64 input, or ``dtype=``; never the input's integer type (pynapple returns int16 for
+int16 input). Results larger than the memory budget need ``out=`` (a ``.npy`` or
+``.zarr`` path, or an array); job kwargs (``n_jobs``, ``chunk_duration``,
+``progress_bar``, ``pool_engine``, ...) are accepted.
+
+Examples
+--------
+>>> import numpy as np
+>>> import memphys as nap
+>>> t = np.arange(0, 10, 1 / 1250)
+>>> x = nap.Tsd(t=t, d=np.sin(2 * np.pi * 15 * t) + np.sin(2 * np.pi * 100 * t))
+>>> y = nap.apply_bandpass_filter(x, (10, 20), 1250)
+>>> round(float(np.abs(y.values[2500:10000] - np.sin(2 * np.pi * 15 * t[2500:10000])).max()), 2)
+0.0
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from memphys.errors import ChunkError, MemphysTypeError, MemphysValueError
+from memphys.process._sos import (
+    FILTER_TYPES,
+    FiltFiltBlock,
+    FirBlock,
+    butter_sos,
+    check_cutoff,
+    sinc_kernel,
+    spectral_inversion,
+)
+
+__all__ = [
+    "apply_bandpass_filter",
+    "apply_bandstop_filter",
+    "apply_highpass_filter",
+    "apply_lowpass_filter",
+    "get_filter_frequency_response",
+]
+
+_NAN_MESSAGE = (
+    "The input signal contains NaN values, which are not supported for filtering. "
+    "Please remove or handle NaNs before applying the filter. "
+    "You can use the `dropna()` method to drop all NaN values."
+)
+
+
+#: Input bytes per block when the job kwargs give no chunk size: small blocks keep the
+#: blocks in flight (two per worker) and the float work buffers small, and the halo
+#: overhead low enough (blocks are at least 4 halos long).
+FILTER_BLOCK_BYTES = 2 * 1024**2
+
+
+def _job_with_chunk(
+    job: dict[str, Any], row_bytes: int, halo: int, factor: float, rate: float
+) -> dict[str, Any]:
+    """``job`` with a ``chunk_size`` for a filter of halo ``halo``, unless one is set."""
+    from memphys.engine import CHUNK_KWARGS, chunk_size_from_job_kwargs, resolve_job_kwargs
+
+    if any(job.get(k) is not None for k in CHUNK_KWARGS):
+        return job
+    resolved = resolve_job_kwargs(**job)
+    most = chunk_size_from_job_kwargs(row_bytes, rate, factor=factor, halo=halo, job=resolved)
+    size = min(most, max(4 * halo, FILTER_BLOCK_BYTES // max(row_bytes, 1), 1))
+    return {**job, "chunk_size": int(size)}
+
+
+class _NaNInputError(MemphysValueError):
+    """NaN found in a block (re-raised as is, not wrapped in a ChunkError)."""
+
+
+# --- pynapple's private helpers (its tests call them) --------------------------------------
+def _get_butter_coefficients(
+    cutoff: Any, filter_type: str, sampling_frequency: float, order: int = 4
+) -> np.ndarray:
+    """Second-order sections of the Butterworth filter (``scipy.signal.butter``)."""
+    return butter_sos(order, cutoff, filter_type, float(sampling_frequency))
+
+
+def _get_windowed_sinc_kernel(
+    fc: Any, filter_type: str, sampling_frequency: float, transition_bandwidth: float = 0.02
+) -> np.ndarray:
+    """The windowed-sinc kernel (see :func:`memphys.process._sos.sinc_kernel`)."""
+    return sinc_kernel(fc, filter_type, float(sampling_frequency), transition_bandwidth)
+
+
+def _compute_spectral_inversion(kernel: np.ndarray) -> np.ndarray:
+    """Spectral inversion of a kernel, in place."""
+    return spectral_inversion(kernel)
+
+
+# --- validation ----------------------------------------------------------------------------
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Number) and not isinstance(x, bool)
+
+
+def _validate(
+    cutoff: Any, filter_type: str, fs: Any, order: Any, transition_bandwidth: Any
+) -> None:
+    """pynapple's argument checks, with its messages."""
+    if filter_type in ("lowpass", "highpass") and not _is_number(cutoff):
+        raise MemphysValueError(
+            f"{filter_type} filter require a single number. {cutoff} provided instead."
+        )
+    if filter_type in ("bandpass", "bandstop") and (
+        not isinstance(cutoff, Iterable)
+        or isinstance(cutoff, str)
+        or len(list(cutoff)) != 2
+        or not all(_is_number(fq) for fq in cutoff)
+    ):
+        raise MemphysValueError(
+            f"{filter_type} filter require a tuple of two numbers. {cutoff} provided instead."
+        )
+    if filter_type not in FILTER_TYPES:
+        raise MemphysValueError(
+            "Invalid value for `filter_type`: allowed values are "
+            f"{', '.join(repr(f) for f in FILTER_TYPES)}, but got {filter_type!r}."
+        )
+    if fs is not None and not _is_number(fs):
+        raise MemphysValueError(
+            "Invalid value for 'fs'. Parameter 'fs' should be of type float or int"
+        )
+    if fs is not None and not (np.isfinite(fs) and fs > 0):
+        raise MemphysValueError(f"Invalid value for `fs`: expected a number > 0, but got {fs!r}.")
+    if not isinstance(order, numbers.Integral) or isinstance(order, bool):
+        raise MemphysValueError(
+            "Invalid value for 'order': Parameter 'order' should be of type int"
+        )
+    if not isinstance(transition_bandwidth, float):
+        raise MemphysValueError(
+            "Invalid value for 'transition_bandwidth'. 'transition_bandwidth' should be of "
+            "type float"
+        )
+    if not (0 < transition_bandwidth <= 0.5):
+        raise MemphysValueError(
+            "Invalid value for `transition_bandwidth`: expected a float in (0, 0.5], but got "
+            f"{transition_bandwidth!r}."
+        )
+
+
+def _output_dtype(data_dtype: np.dtype, dtype: Any) -> np.dtype:
+    """float32 for integer/bool/float16/float32 input, float64 for float64, or ``dtype``."""
+    if dtype is not None:
+        dt = np.dtype(dtype)
+        if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise MemphysValueError(
+                f"Invalid value for `dtype`: expected float32 or float64, but got {dt}."
+            )
+        return dt
+    if data_dtype.kind not in "biuf":
+        raise MemphysTypeError(
+            f"Invalid data: expected real numbers (integers or floats) to filter, but got "
+            f"dtype {data_dtype}."
+        )
+    if data_dtype.kind == "f" and data_dtype.itemsize >= 8:
+        return np.dtype(np.float64)
+    return np.dtype(np.float32)
+
+
+class _CheckedBlock:
+    """Raise on NaN in a block of a lazy source, then run the block filter."""
+
+    def __init__(self, inner: Any, check_nan: bool) -> None:
+        self.inner = inner
+        self.check_nan = check_nan
+
+    def __call__(self, data: np.ndarray, block: Any) -> np.ndarray:
+        if self.check_nan and np.isnan(data).any():
+            raise _NaNInputError(_NAN_MESSAGE)
+        return np.asarray(self.inner(data, block))
+
+
+def _compute_filter(
+    data: Any,
+    cutoff: Any,
+    fs: Any,
+    mode: str,
+    order: Any,
+    transition_bandwidth: Any,
+    filter_type: str,
+    dtype: Any,
+    out: Any,
+    job_kwargs: dict[str, Any],
+) -> Any:
+    from memphys.core._base_tsd import _BaseTsd
+    from memphys.core._tsd_engine import check_job_kwargs, epoch_rows, run_epochs
+    from memphys.core.base_class import _initialize_tsd_output, index_ranges, is_in_memory
+
+    _validate(cutoff, filter_type, fs, order, transition_bandwidth)
+    if not isinstance(data, _BaseTsd):
+        raise MemphysValueError(
+            f"Invalid value: {data}. First argument should be of type Tsd, TsdFrame or TsdTensor"
+        )
+    job = check_job_kwargs(job_kwargs, f"apply_{filter_type}_filter")
+    values = data.values
+    in_dtype = np.dtype(data.dtype)
+    out_dtype = _output_dtype(in_dtype, dtype)
+    lazy_nan_check = False
+    if in_dtype.kind == "f":
+        if is_in_memory(values):
+            if np.isnan(values).any():
+                raise MemphysValueError(_NAN_MESSAGE)
+        else:
+            lazy_nan_check = True
+    if mode not in ("butter", "sinc"):
+        raise MemphysValueError("Unrecognized filter mode. Choose either 'butter' or 'sinc'")
+    rate = float(data.rate) if fs is None else float(fs)
+    if not (np.isfinite(rate) and rate > 0):
+        raise MemphysValueError(
+            f"Invalid value for `fs`: the sampling rate inferred from the timestamps is "
+            f"{rate!r}; pass `fs` explicitly."
+        )
+    support = data.time_support
+    i0, i1 = epoch_rows(data, support)
+    segs = [(int(a), int(b)) for a, b in zip(i0, i1, strict=True) if b > a]
+    block: Any
+    if mode == "butter":
+        block = FiltFiltBlock(
+            butter_sos(order, cutoff, filter_type, rate), out_dtype, segments=segs
+        )
+    else:
+        check_cutoff(cutoff, filter_type, rate)
+        kernel = sinc_kernel(cutoff, filter_type, rate, transition_bandwidth)
+        block = FirBlock(kernel, out_dtype)
+    factor = 1.0 + 3.0 * out_dtype.itemsize / max(in_dtype.itemsize, 1)
+    row_bytes = int(np.prod(data.shape[1:], dtype=np.int64)) * in_dtype.itemsize
+    job = _job_with_chunk(job, row_bytes, int(block.halo), factor, rate)
+    try:
+        result = run_epochs(
+            data,
+            _CheckedBlock(block, lazy_nan_check),
+            i0,
+            i1,
+            trailing=tuple(data.shape[1:]),
+            dtype=out_dtype,
+            halo=block.halo,
+            out=out,
+            factor=factor,
+            job_kwargs=job,
+            desc=f"{filter_type} filter",
+        )
+    except ChunkError as exc:
+        if isinstance(exc.__cause__, MemphysValueError):
+            raise exc.__cause__ from None
+        raise
+    n = len(data)
+    covers = bool(segs) and segs[0][0] == 0 and segs[-1][1] == n
+    covers = covers and all(segs[k][1] == segs[k + 1][0] for k in range(len(segs) - 1))
+    ti = data._ti if covers or n == 0 else index_ranges(data._ti, i0, i1)
+    return _initialize_tsd_output(data, result, ti, support)
+
+
+_DOC_PARAMS = """
+    Parameters
+    ----------
+    data : Tsd, TsdFrame or TsdTensor
+        The signal to filter (in memory, a memmap, or a lazy zarr/HDF5 source).
+    cutoff : {cutoff}
+    fs : float, optional
+        Sampling frequency in Hz; by default the rate of ``data``.
+    mode : {{'butter', 'sinc'}}, default 'butter'
+        Zero-phase Butterworth (``order``) or windowed-sinc convolution
+        (``transition_bandwidth``).
+    order : int, default 4
+        Order of the Butterworth filter.
+    transition_bandwidth : float, default 0.02
+        Transition band of the windowed sinc, as a fraction of the sampling frequency
+        (the kernel has about ``4 / transition_bandwidth`` taps).
+    dtype : {{None, 'float32', 'float64'}}
+        Output (and working) precision; default float32 for integer or float32 input,
+        float64 for float64 input.
+    out : None, str, numpy.ndarray or zarr.Array
+        Where to write a result larger than the memory budget: a ``.npy`` or ``.zarr``
+        path (written crash-safely and read back lazily) or an array.
+    **job_kwargs
+        ``n_jobs``, ``chunk_size``, ``chunk_duration``, ``chunk_memory``,
+        ``progress_bar``, ``pool_engine``, ...
+
+    Returns
+    -------
+    Tsd, TsdFrame or TsdTensor
+        The filtered signal on the same times and time support, as floats.
+
+    Raises
+    ------
+    ValueError
+        On a bad cutoff (type, or not within ``0 < cutoff < fs/2``), ``fs``, ``order``,
+        ``transition_bandwidth`` or ``mode``; on NaN in the data; if ``data`` is not a
+        Tsd, TsdFrame or TsdTensor.
+    memphys.errors.MemoryBudgetError
+        If the result would exceed the memory budget and ``out`` is not given.
+"""
+
+
+def apply_bandpass_filter(
+    data: Any,
+    cutoff: Any,
+    fs: float | None = None,
+    mode: str = "butter",
+    order: int = 4,
+    transition_bandwidth: float = 0.02,
+    *,
+    dtype: Any = None,
+    out: Any = None,
+    **job_kwargs: Any,
+) -> Any:
+    """Band-pass filter each epoch of a time series.
+
+    {params}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import memphys as nap
+    >>> x = nap.TsdFrame(t=np.arange(5000) / 1250, d=np.ones((5000, 2), dtype="int16"))
+    >>> y = nap.apply_bandpass_filter(x, (10, 20), 1250, chunk_size=1024)
+    >>> y.dtype, float(np.abs(y.values).max()) < 1e-4
+    (dtype('float32'), True)
+    """
+    return _compute_filter(
+        data, cutoff, fs, mode, order, transition_bandwidth, "bandpass", dtype, out, job_kwargs
+    )
+
+
+def apply_bandstop_filter(
+    data: Any,
+    cutoff: Any,
+    fs: float | None = None,
+    mode: str = "butter",
+    order: int = 4,
+    transition_bandwidth: float = 0.02,
+    *,
+    dtype: Any = None,
+    out: Any = None,
+    **job_kwargs: Any,
+) -> Any:
+    """Band-stop filter each epoch of a time series.
+
+    {params}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import memphys as nap
+    >>> t = np.arange(0, 4, 1 / 1000)
+    >>> x = nap.Tsd(t=t, d=np.sin(2 * np.pi * 50 * t))
+    >>> y = nap.apply_bandstop_filter(x, (45, 55), 1000)
+    >>> float(np.abs(y.values[1000:3000]).max()) < 0.01
+    True
+    """
+    return _compute_filter(
+        data, cutoff, fs, mode, order, transition_bandwidth, "bandstop", dtype, out, job_kwargs
+    )
+
+
+def apply_highpass_filter(
+    data: Any,
+    cutoff: Any,
+    fs: float | None = None,
+    mode: str = "butter",
+    order: int = 4,
+    transition_bandwidth: float = 0.02,
+    *,
+    dtype: Any = None,
+    out: Any = None,
+    **job_kwargs: Any,
+) -> Any:
+    """High-pass filter each epoch of a time series.
+
+    {params}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import memphys as nap
+    >>> x = nap.Tsd(t=np.arange(1000) / 100, d=np.full(1000, 7.0))
+    >>> float(np.abs(nap.apply_highpass_filter(x, 1.0).values).max()) < 1e-9
+    True
+    """
+    return _compute_filter(
+        data, cutoff, fs, mode, order, transition_bandwidth, "highpass", dtype, out, job_kwargs
+    )
+
+
+def apply_lowpass_filter(
+    data: Any,
+    cutoff: Any,
+    fs: float | None = None,
+    mode: str = "butter",
+    order: int = 4,
+    transition_bandwidth: float = 0.02,
+    *,
+    dtype: Any = None,
+    out: Any = None,
+    **job_kwargs: Any,
+) -> Any:
+    """Low-pass filter each epoch of a time series.
+
+    {params}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import memphys as nap
+    >>> x = nap.Tsd(t=np.arange(1000) / 100, d=np.full(1000, 7.0))
+    >>> np.allclose(nap.apply_lowpass_filter(x, 10.0, mode="sinc").values[200:800], 7.0)
+    True
+    """
+    return _compute_filter(
+        data, cutoff, fs, mode, order, transition_bandwidth, "lowpass", dtype, out, job_kwargs
+    )
+
+
+for _f, _c in (
+    (apply_bandpass_filter, "(float, float)\n        Low and high cutoff frequencies in Hz."),
+    (apply_bandstop_filter, "(float, float)\n        Low and high cutoff frequencies in Hz."),
+    (apply_highpass_filter, "float\n        Cutoff frequency in Hz (-3 dB for 'butter')."),
+    (apply_lowpass_filter, "float\n        Cutoff frequency in Hz (-3 dB for 'butter')."),
+):
+    _f.__doc__ = (_f.__doc__ or "").replace(
+        "{params}", _DOC_PARAMS.format(cutoff=_c).strip("\n").lstrip()
+    )
+
+
+def get_filter_frequency_response(
+    cutoff: Any,
+    fs: float,
+    filter_type: str,
+    mode: str,
+    order: int = 4,
+    transition_bandwidth: float = 0.02,
+) -> Any:
+    """Magnitude of a filter's frequency response, as a pandas Series indexed by frequency.
+
+    Parameters
+    ----------
+    cutoff : float or (float, float)
+        Cutoff frequency (or frequencies) in Hz.
+    fs : float
+        Sampling frequency in Hz.
+    filter_type : {'lowpass', 'highpass', 'bandpass', 'bandstop'}
+    mode : {'butter', 'sinc'}
+    order : int, default 4
+        Order of the Butterworth filter.
+    transition_bandwidth : float, default 0.02
+        Transition band of the windowed sinc.
+
+    Returns
+    -------
+    pandas.Series
+        ``|H(f)|`` at 1024 frequencies in ``[0, fs/2)`` (Butterworth) or at the
+        non-negative FFT frequencies of the kernel (sinc).
+
+    Examples
+    --------
+    >>> import memphys as nap
+    >>> r = nap.get_filter_frequency_response(250, 1000, "lowpass", "butter")
+    >>> len(r), round(float(r.iloc[0]), 6)
+    (1024, 1.0)
+    """
+    import pandas as pd
+    from scipy import signal
+
+    _validate(cutoff, filter_type, fs, order, transition_bandwidth)
+    if fs is None:
+        raise MemphysValueError("Invalid value for `fs`: expected a number > 0, but got None.")
+    if mode == "butter":
+        sos = butter_sos(order, cutoff, filter_type, float(fs))
+        freqz = getattr(signal, "freqz_sos", None) or signal.sosfreqz
+        w, h = freqz(sos, worN=1024, fs=fs)
+        return pd.Series(index=w, data=np.abs(h))
+    if mode == "sinc":
+        check_cutoff(cutoff, filter_type, float(fs))
+        kernel = sinc_kernel(cutoff, filter_type, float(fs), transition_bandwidth)
+        spectrum = np.fft.fftshift(np.fft.fft(kernel))
+        freqs = np.fft.fftshift(np.fft.fftfreq(n=kernel.size, d=1 / fs))
+        keep = freqs >= 0
+        return pd.Series(index=freqs[keep], data=np.abs(spectrum[keep]))
+    raise MemphysValueError("Unrecognized filter mode. Choose either 'butter' or 'sinc'")
