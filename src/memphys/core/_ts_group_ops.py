@@ -35,6 +35,7 @@ from memphys.errors import MemphysTypeError, MemphysValueError
 __all__ = [
     "bin_seconds",
     "check_count_args",
+    "check_trial_count_args",
     "bin_edges",
     "count_bins",
     "flat_times",
@@ -73,6 +74,26 @@ def check_count_args(
     except Exception:
         raise MemphysValueError(f"{dtype} is not a valid numpy dtype.") from None
     return (None if bin_size is None else bin_seconds(bin_size, time_units)), ep, dt
+
+
+def check_trial_count_args(ep: Any, bin_size: Any, align: Any, time_unit: Any) -> float:
+    """Validate ``trial_count``'s arguments (Ts/Tsd and TsGroup), with pynapple's messages.
+
+    Returns the bin size in seconds.
+    """
+    from numbers import Number
+
+    from memphys.errors import MemphysRuntimeError
+
+    if not isinstance(ep, IntervalSet):
+        raise MemphysRuntimeError("Argument ep should be of type IntervalSet")
+    if time_unit not in ("s", "ms", "us"):
+        raise MemphysRuntimeError("time_unit should be 's', 'ms' or 'us'")
+    if align not in ("start", "end"):
+        raise MemphysRuntimeError("align should be 'start' or 'end'")
+    if isinstance(bin_size, bool) or not isinstance(bin_size, Number):
+        raise MemphysRuntimeError("bin_size should be of type int or float")
+    return bin_seconds(bin_size, time_unit)
 
 
 def bin_seconds(bin_size: Any, time_units: str) -> float:

@@ -31,7 +31,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from memphys.arrays.base import LazyArray
-from memphys.core._ts_group_ops import _count_edges, bin_seconds, check_count_args
+from memphys.core._ts_group_ops import (
+    _count_edges,
+    bin_seconds,
+    check_count_args,
+    check_trial_count_args,
+)
 from memphys.core._tsd_engine import (
     check_job_kwargs,
     epoch_rows,
@@ -151,15 +156,8 @@ def trial_count(
     """
     from memphys.core._ts_group_ops import trial_tensor
 
-    if not isinstance(ep, IntervalSet):
-        raise MemphysRuntimeError("Argument ep should be of type IntervalSet")
-    if time_unit not in ("s", "ms", "us"):
-        raise MemphysRuntimeError("time_unit should be 's', 'ms' or 'us'")
-    if align not in ("start", "end"):
-        raise MemphysRuntimeError("align should be 'start' or 'end'")
-    if isinstance(bin_size, bool) or not isinstance(bin_size, Number):
-        raise MemphysRuntimeError("bin_size should be of type int or float")
-    _, lo, hi, n_bins = _bin_rows(self, ep, bin_seconds(bin_size, time_unit))
+    size = check_trial_count_args(ep, bin_size, align, time_unit)
+    _, lo, hi, n_bins = _bin_rows(self, ep, size)
     return trial_tensor((hi - lo)[:, None], n_bins, align, padding_value)[0]
 
 

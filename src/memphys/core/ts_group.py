@@ -41,7 +41,6 @@ from typing import Any
 
 import numpy as np
 
-from memphys.core._interval_input import format_times
 from memphys.core._ts_group_input import (
     as_keys,
     as_unit,
@@ -53,6 +52,7 @@ from memphys.core._ts_group_input import (
 from memphys.core._ts_group_io import read_group
 from memphys.core._ts_group_ops import (
     check_count_args,
+    check_trial_count_args,
     count_bins,
     flat_times,
     restrict_unit,
@@ -488,15 +488,7 @@ class TsGroup(UserDict, _MetadataMixin):
         array([[[-1., -1.,  1.,  1.],
                 [ 1.,  1.,  1.,  1.]]])
         """
-        if not isinstance(ep, IntervalSet):
-            raise MemphysRuntimeError("Argument ep should be of type IntervalSet")
-        if time_unit not in ("s", "ms", "us"):
-            raise MemphysRuntimeError("time_unit should be 's', 'ms' or 'us'")
-        if align not in ("start", "end"):
-            raise MemphysRuntimeError("align should be 'start' or 'end'")
-        if isinstance(bin_size, bool) or not isinstance(bin_size, Number):
-            raise MemphysRuntimeError("bin_size should be of type int or float")
-        size = float(format_times(np.array([float(bin_size)]), time_unit)[0])
+        size = check_trial_count_args(ep, bin_size, align, time_unit)
         _, counts, n_bins = self._count(size, ep)
         return trial_tensor(counts, n_bins, align, padding_value)
 
