@@ -3,6 +3,7 @@
 import numpy as np
 from click.testing import CliRunner
 
+import memphys as nap
 from memphys.cli.demo import run_demo
 from memphys.cli.main import main
 
@@ -25,6 +26,26 @@ def test_run_demo_reads_exactly_the_epoch(tmp_path):
     mean_line = next(line for line in lines if line.strip().startswith("mean"))
     shown = np.array([float(v) for v in mean_line.split()[1:]])
     np.testing.assert_allclose(shown, raw.mean(axis=0), atol=0.006)
+    # the Zarr store beside the raw file holds the same samples and times
+    assert r.zarr_identical is True
+    assert any(
+        line.strip()
+        == (
+            "Zarr round trip: identical (load_file('demo.zarr').restrict(epoch) vs the memmap's "
+            "12,001 rows)"
+        )
+        for line in lines
+    )
+    back = nap.load_file(tmp_path / "demo.zarr")
+    np.testing.assert_array_equal(np.asarray(back.values[:]), raw)
+    assert back.rate == 1000.0
+    rep = r.zarr_report
+    disk = sum(f.stat().st_size for f in (tmp_path / "demo.zarr").rglob("*") if f.is_file())
+    assert rep.stored_bytes == disk
+    assert rep.nbytes == raw.nbytes
+    line = next(s for s in lines if "convert('demo.dat', 'demo.zarr', n_jobs=2)" in s)
+    assert f"(ratio {raw.nbytes / disk:.2f})" in line
+    assert "MB/s" in line
 
 
 def test_cli_demo_runs_and_cleans_up(tmp_path, monkeypatch):
@@ -33,6 +54,7 @@ def test_cli_demo_runs_and_cleans_up(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "16 channels x 37,500 samples at 1250 Hz" in result.output
     assert "whole recording through the engine" in result.output
+    assert "Zarr round trip: identical" in result.output
     assert list(tmp_path.iterdir()) == []  # the temporary folder is removed
 
 
@@ -42,6 +64,8 @@ def test_cli_demo_keeps_folder_and_rejects_bad_input(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "keep" / "demo.dat").stat().st_size == 15_000 * 16 * 2
+    assert (tmp_path / "keep" / "demo.zarr" / "zarr.json").exists()
+    assert not (tmp_path / "keep" / "demo.zarr.partial").exists()
     bad = CliRunner().invoke(
         main, ["demo", "--channels", "0", "--no-progress", "--folder", str(tmp_path / "bad")]
     )

@@ -7,7 +7,10 @@ import logging
 import click
 
 from memphys import __version__
+from memphys.cli.convert import convert
 from memphys.cli.demo import demo
+from memphys.cli.filter import filter_command
+from memphys.cli.info import info
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +23,9 @@ def main(verbose: int) -> None:
 
 
 main.add_command(demo)
+main.add_command(info)
+main.add_command(convert)
+main.add_command(filter_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

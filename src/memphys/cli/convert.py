@@ -1,0 +1,164 @@
+"""``memphys convert SRC DST``: stream a recording to Zarr (or ``.npy``/raw/``.npz``).
+
+A thin layer over :func:`memphys.io.zarr_store.convert`: the source is opened with
+``load_file`` or ``EphysReader`` (see :mod:`memphys.cli._common`), copied block by block
+with ``--n-jobs`` workers and a progress bar, written under ``DST.partial`` and renamed
+when complete; the summary gives the sizes, compression ratio and throughput.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from memphys.cli._common import (
+    SourceOptions,
+    check_output,
+    fmt_bytes,
+    handle_errors,
+    job_kwargs,
+    job_options,
+    open_source,
+    sampling_rate_of,
+    source_options,
+    table,
+)
+
+__all__ = ["COMPRESSORS", "convert", "report_rows"]
+
+#: Compressor names of ``--compressor`` (Blosc ones with bit-shuffle).
+COMPRESSORS = ("zstd", "lz4", "lz4hc", "blosclz", "zlib", "lzma", "gzip", "bz2", "none")
+
+
+def report_rows(report: Any) -> list[tuple[str, str]]:
+    """Rows of the summary of a :class:`~memphys.io.zarr_store.SaveReport`."""
+    stored = f" (stored as {report.stored_dtype})" if report.stored_dtype != report.dtype else ""
+    return [
+        ("wrote", str(report.path)),
+        ("object", f"{report.kind} {tuple(report.shape)} {report.dtype}{stored}"),
+        (
+            "size",
+            f"{fmt_bytes(report.nbytes)} -> {fmt_bytes(report.stored_bytes)} on disk "
+            f"(ratio {report.ratio:.2f})",
+        ),
+        ("time", f"{report.seconds:.2f} s ({report.mb_per_s:.0f} MB/s)"),
+    ]
+
+
+def _filters(names: tuple[str, ...], obj: Any, shrink: bool) -> list[Any] | None:
+    if not names:
+        return None
+    import numcodecs
+
+    dtype = np.dtype(getattr(obj, "dtype", "float64"))
+    if shrink and dtype.kind in "iu":
+        raise click.UsageError(
+            "--filter delta and --shrink-integers cannot be combined: the delta filter "
+            "needs the stored dtype, which --shrink-integers chooses while writing."
+        )
+    return [numcodecs.Delta(dtype=dtype.str) for _ in names]
+
+
+@click.command()
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("dst", type=click.Path(path_type=Path))
+@source_options
+@click.option(
+    "--compressor",
+    type=click.Choice(COMPRESSORS, case_sensitive=False),
+    default="zstd",
+    show_default=True,
+    help="Zarr compressor: Blosc zstd/lz4/lz4hc/blosclz/zlib with bit-shuffle, or lzma, "
+    "gzip, bz2, none.",
+)
+@click.option(
+    "--level", type=click.IntRange(0, 9), default=5, show_default=True, help="Compression level."
+)
+@click.option(
+    "--filter",
+    "filters",
+    type=click.Choice(("delta",), case_sensitive=False),
+    multiple=True,
+    help="Filter applied before compression (repeatable): delta stores sample differences.",
+)
+@click.option(
+    "--shrink-integers",
+    is_flag=True,
+    help="Store integers in the smallest integer type that holds all values (one extra "
+    "pass for the min/max).",
+)
+@job_options
+@click.option(
+    "--overwrite/--no-overwrite",
+    default=False,
+    show_default=True,
+    help="Replace an existing DST (only once the new one is complete).",
+)
+def convert(
+    src: Path,
+    dst: Path,
+    n_channels: int | None,
+    sampling_rate: float | None,
+    dtype: str | None,
+    fmt: str | None,
+    stream: str | None,
+    compressor: str,
+    level: int,
+    filters: tuple[str, ...],
+    shrink_integers: bool,
+    n_jobs: int | None,
+    chunk_duration: str | None,
+    progress: bool,
+    overwrite: bool,
+) -> None:
+    """Convert the recording SRC to DST, streaming, in parallel, crash-safely.
+
+    DST's suffix chooses the format: .zarr (compressed; the default codec is Blosc zstd
+    level 5 with bit-shuffle), .npy, .dat/.bin/.raw (raw binary) or .npz. SRC is any file
+    or folder `memphys info` reads; use --stream to pick one stream of a multi-stream
+    recording. The output is written as DST.partial and renamed when complete, so an
+    interrupted conversion never leaves a DST that looks complete.
+
+    \b
+    Examples:
+      memphys convert rec.dat rec.zarr --n-channels 64 --sampling-rate 30000 --n-jobs 2
+      memphys convert spikeglx_folder/ ap.zarr --stream 0:imec0.ap --compressor lz4
+    """
+    opts = SourceOptions(n_channels, sampling_rate, dtype, fmt, stream)
+    check_output(dst, overwrite)
+    from memphys.io.zarr_store import convert as convert_file
+
+    with handle_errors():
+        obj, key = open_source(src, opts)
+        filts = _filters(filters, obj, shrink_integers)
+        if key is not None:
+            click.echo(f"converting stream {key!r} of {src}")
+        report = convert_file(
+            obj,
+            dst,
+            compressor=None if compressor.lower() == "none" else compressor.lower(),
+            filters=filts,
+            level=level,
+            shrink_integers=shrink_integers,
+            overwrite=overwrite,
+            progress_bar=progress,
+            **job_kwargs(n_jobs, chunk_duration, sampling_rate_of(obj)),
+        )
+    rows = report_rows(report)
+    if dst.suffix.lower() == ".zarr":
+        import zarr
+
+        from memphys.cli.info import _codec_text
+
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Numcodecs codecs are not in the Zarr")
+            group = zarr.open_group(str(dst), mode="r")
+            arr = group.get("d")
+            if isinstance(arr, zarr.Array):
+                codecs = [*arr.filters, *arr.compressors]
+                rows.append(("codecs", ", ".join(_codec_text(c) for c in codecs) or "none"))
+    click.echo(table(rows, "memphys convert: done"))
