@@ -233,3 +233,25 @@ class TestTrials:
         out = lazy.to_trial_tensor(ep, align="end")
         assert out.shape == (3, 2, 101)
         assert np.isnan(out[:, 0, :50]).all()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7])
+def test_count_in_small_edge_chunks_equals_whole(monkeypatch, chunk):
+    import memphys.core._tsd_binning as tb
+
+    rng = np.random.default_rng(chunk)
+    ts = nap.Ts(t=np.sort(rng.uniform(0, 50, 300)))
+    ep = nap.IntervalSet(start=[1.0, 20.0, 30.0], end=[9.5, 22.0, 44.0])
+    whole = [ts.count(bs, ep=ep) for bs in (None, 0.37, 1.0)]
+    monkeypatch.setattr(tb, "_EDGE_CHUNK", chunk)
+    for bs, ref in zip((None, 0.37, 1.0), whole, strict=True):
+        got = ts.count(bs, ep=ep)
+        np.testing.assert_array_equal(got.t, ref.t)
+        np.testing.assert_array_equal(got.values, ref.values)
+    # and against a direct count of each 0.37 s bin
+    got = ts.count(0.37, ep=ep)
+    for c, v in zip(got.t, got.values, strict=True):
+        e = int(ep.in_interval(nap.Ts(t=np.array([c])))[0])
+        lo, hi = c - 0.185, c + 0.185
+        m = (ts.t >= lo - 1e-9) & (ts.t < hi - 1e-9) & (ts.t <= ep.end[e])
+        assert v == m.sum()

@@ -271,9 +271,20 @@ def bin_edges(starts: F64, ends: F64, bin_size: float) -> tuple[F64, F64, I64, I
         n_bins = n_bins - shrink + grow
     first = np.cumsum(n_bins) - n_bins
     total = int(n_bins.sum())
+    # lower edge j >= 1 of an epoch: (n1 + (j - 1) * step) / 1e9; edge 0 is the start. In
+    # place, with the same float operations in the same order as that formula: a few
+    # full-length arrays instead of seven (5 M bins: ~130 MB less at the peak).
     epoch = np.repeat(np.arange(n_ep, dtype=np.int64), n_bins)
-    j = np.arange(total, dtype=np.int64) - first[epoch]
-    lo = np.where(j == 0, starts[epoch], (n1[epoch] + (j - 1) * step) / _SCALE)
+    jm1 = np.arange(total, dtype=np.float64)  # integers below 2**53: exact
+    jm1 -= first[epoch] + 1  # j - 1 within each epoch
+    jm1 *= step
+    lo = n1[epoch]
+    del epoch
+    lo += jm1
+    del jm1
+    lo /= _SCALE
+    has = n_bins > 0
+    lo[first[has]] = starts[has]
     return lo + half, lo, n_bins, first
 
 
