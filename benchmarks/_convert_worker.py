@@ -49,7 +49,7 @@ def disk_bytes(path: str) -> int:
 
 
 def _convert_memphys(a: dict[str, Any]) -> Any:
-    from memphys.io.zarr_store import convert
+    from memphys.io.convert import convert
 
     return convert(
         a["raw"],

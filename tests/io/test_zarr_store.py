@@ -26,9 +26,9 @@ from memphys.errors import (
     MemphysTypeError,
     MemphysValueError,
 )
+from memphys.io.convert import convert
 from memphys.io.zarr_store import (
     SaveReport,
-    convert,
     load_zarr,
     resolve_codecs,
     save_zarr,
@@ -326,7 +326,7 @@ KILL_SCRIPT = textwrap.dedent(
         x = nap.load_binary_file(raw, n_channels=16, sampling_rate=30000.0)
         x.save(dest, chunk_size=32768, n_jobs=1)
     else:
-        from memphys.io.zarr_store import convert
+        from memphys.io.convert import convert
         convert(raw, dest, load_kwargs={{"n_channels": 16, "sampling_rate": 30000.0}},
                 chunk_size=32768, n_jobs=1, progress_bar=False)
     print("done", flush=True)

@@ -1,6 +1,6 @@
 """``memphys convert SRC DST``: stream a recording to Zarr (or ``.npy``/raw/``.npz``).
 
-A thin layer over :func:`memphys.io.zarr_store.convert`: the source is opened with
+A thin layer over :func:`memphys.io.convert.convert`: the source is opened with
 ``load_file`` or ``EphysReader`` (see :mod:`memphys.cli._common`), copied block by block
 with ``--n-jobs`` workers and a progress bar, written under ``DST.partial`` and renamed
 when complete; the summary gives the sizes, compression ratio and throughput.
@@ -130,7 +130,7 @@ def convert(
     """
     opts = SourceOptions(n_channels, sampling_rate, dtype, fmt, stream)
     check_output(dst, overwrite)
-    from memphys.io.zarr_store import convert as convert_file
+    from memphys.io.convert import convert as convert_file
 
     with handle_errors():
         obj, key = open_source(src, opts)

@@ -165,7 +165,7 @@ def run_demo(
     say("    std     " + " ".join(f"{v:7.2f}" for v in np.sqrt(stats.var[:8])))
 
     # 6. convert to a compressed Zarr store (crash-safe, in parallel) and read it back
-    from memphys.io.zarr_store import convert
+    from memphys.io.convert import convert
 
     zpath = folder / "demo.zarr"
     report = convert(
