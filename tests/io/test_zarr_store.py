@@ -472,3 +472,16 @@ def test_saving_1gb_memmap_to_zarr_stays_under_300mb(tmp_path):
     x = nap.load_binary_file(tmp_path / "raw.dat", n_channels=16, sampling_rate=30000.0)
     for s in (0, rep["rows"] // 2, rep["rows"] - 1000):  # spot checks
         np.testing.assert_array_equal(y.values[s : s + 1000], x.values[s : s + 1000])
+
+
+def test_save_by_suffix_for_interval_sets_and_groups(tmp_path):
+    ep = nap.IntervalSet(start=[0.0, 10.0], end=[5.0, 12.0], metadata={"label": ["a", "b"]})
+    ep.save(tmp_path / "ep.zarr")
+    back = nap.load_file(tmp_path / "ep.zarr")
+    np.testing.assert_array_equal(back.values, ep.values)
+    assert list(back.label) == ["a", "b"]
+    assert not (tmp_path / "ep.npz").exists()
+    group = nap.TsGroup({1: nap.Ts(t=[1.0, 2.0])})
+    with pytest.raises(ValueError, match=r"TsGroup is saved to '\.npz'"):
+        group.save(tmp_path / "units.zarr")
+    assert not (tmp_path / "units.npz").exists()

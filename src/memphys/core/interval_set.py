@@ -672,6 +672,11 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         array([[ 0.,  5.],
                [10., 12.]])
         """
+        if str(filename).lower().endswith(".zarr"):  # as Tsd.save: a Zarr store
+            from memphys.io.zarr_store import save_zarr
+
+            save_zarr(self, filename)
+            return
         from memphys.core._npz import save_npz
 
         save_npz(self, filename)

@@ -786,6 +786,11 @@ class TsGroup(UserDict, _MetadataMixin):
         ...     f["t"], f["index"], nap.TsGroup._from_npz_reader(f).g.tolist()
         (array([0., 1., 2., 3.]), array([0, 6, 0, 6]), [1, 2])
         """
+        if str(filename).lower().endswith(".zarr"):
+            raise MemphysValueError(
+                f"Invalid value for `filename`: a TsGroup is saved to '.npz' (pynapple's "
+                f"layout), not to a Zarr store, but got {str(filename)!r}."
+            )
         from memphys.core._npz import save_npz
 
         save_npz(self, filename)
