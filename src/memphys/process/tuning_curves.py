@@ -333,13 +333,10 @@ def compute_response_per_epoch(
             axis=1,
         )
     else:
-        if isinstance(data, Tsd):
-            data = TsdFrame(
-                t=data.time_index,
-                d=np.asarray(data.values).reshape(-1, 1),
-                time_support=data.time_support,
-            )
-        tcs = np.stack([_epoch_mean(data, ep) for ep in epochs_dict.values()], axis=1)
+        # a Tsd stays lazy: its per-epoch mean is one value, i.e. one "column"
+        tcs = np.stack(
+            [np.atleast_1d(_epoch_mean(data, ep)) for ep in epochs_dict.values()], axis=1
+        )
     out = xr.DataArray(
         tcs,
         coords={"unit": keys, "epochs": list(epochs_dict.keys())},
