@@ -15,7 +15,7 @@ from memphys.errors import (
     MemphysTypeError,
     MemphysValueError,
 )
-from memphys.io.binary import MAX_CHANNELS, ChannelView, load_binary_file, save_binary
+from memphys.io.binary.raw import MAX_CHANNELS, ChannelView, load_binary_file, save_binary
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(

@@ -1,4 +1,4 @@
-"""Neuroscope ``.xml`` parsing and sidecar discovery (``memphys.io.neuroscope``)."""
+"""Neuroscope ``.xml`` parsing and sidecar discovery (``memphys.io.binary.neuroscope``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from memphys.errors import FileFormatError, MemphysFileNotFoundError
-from memphys.io.neuroscope import find_xml, read_xml
+from memphys.io.binary.neuroscope import find_xml, read_xml
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 YUTA = DATA / "neuroscope_YutaMouse42-151117_stub"

@@ -9,7 +9,7 @@ import pytest
 
 import memphys as nap
 from memphys.errors import FileFormatError, MemphysFileNotFoundError, MemphysValueError
-from memphys.io.npy import load_npy, save_npy
+from memphys.io.npy.array import load_npy, save_npy
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(

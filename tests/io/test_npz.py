@@ -17,15 +17,16 @@ import pytest
 
 import memphys as nap
 from memphys.config import config_context
-from memphys.core import _npz
-from memphys.core._npz import npz_members, save_npz, write_npz
 from memphys.errors import (
     FileFormatError,
     MemphysFileNotFoundError,
     MemphysRuntimeError,
     MemphysTypeError,
 )
-from memphys.io.npz import NPZFile, load_npz
+from memphys.io.npz import write as _npz  # the module
+from memphys.io.npz.layout import Blocks, npz_members
+from memphys.io.npz.read import NPZFile, load_npz
+from memphys.io.npz.write import save_npz, write_npz
 
 
 def _has(name: str) -> bool:
@@ -457,8 +458,8 @@ def test_lazy_data_and_regular_time_index_are_written_in_blocks(tmp_path, monkey
     mm.flush()
     frame = nap.TsdFrame(d=np.memmap(tmp_path / "raw.dat", np.int16, "r", shape=(n, 4)), rate=1e3)
     members = npz_members(frame)
-    assert isinstance(members["t"], _npz._Blocks)
-    assert isinstance(members["d"], _npz._Blocks)
+    assert isinstance(members["t"], Blocks)
+    assert isinstance(members["d"], Blocks)
     calls = []
     real = _npz._write_blocks
 
@@ -509,7 +510,7 @@ def test_saved_file_permissions_follow_umask(tmp_path):
 
 
 def test_write_npz_and_member_shape_check(tmp_path):
-    bad = _npz._Blocks((10,), np.float64, lambda a, b: np.zeros(3))
+    bad = Blocks((10,), np.float64, lambda a, b: np.zeros(3))
     with pytest.raises(MemphysTypeError, match="expected shape"):
         write_npz(tmp_path / "x.npz", {"x": bad})
     assert list(tmp_path.iterdir()) == []
@@ -581,7 +582,7 @@ MEMORY_SCRIPT = textwrap.dedent(
     base = rss_anon()
     th = threading.Thread(target=sample); th.start()
     t0 = time.perf_counter()
-    from memphys.core._npz import save_npz
+    from memphys.io.npz.write import save_npz
     save_npz(frame, out)
     elapsed = time.perf_counter() - t0
     done.set(); th.join()

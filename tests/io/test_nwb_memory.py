@@ -35,7 +35,7 @@ SCRIPT = textwrap.dedent(
     import numpy as np
     from _common import RssAnonSampler, make_raw_file
     import memphys as nap
-    from memphys.io.nwb_write import write_nwb
+    from memphys.io.nwb.write import write_nwb
 
     warnings.simplefilter("ignore")
     folder = sys.argv[1]

@@ -29,7 +29,7 @@ from memphys.errors import (
     ShapeMismatchError,
     TimeIndexError,
 )
-from memphys.io.nwb_read import NWBFile, unique_keys
+from memphys.io.nwb.read import NWBFile, unique_keys
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 RNG = np.random.default_rng(0)

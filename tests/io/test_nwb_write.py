@@ -1,4 +1,4 @@
-"""memphys.io.nwb_write: every object type written and read back with pynwb, the three
+"""memphys.io.nwb.write: every object type written and read back with pynwb, the three
 locations, appending, scratch, the processed copy with external links, crash safety and
 bad input. Every written file passes the NWB validator and has no CRITICAL nwbinspector
 message."""
@@ -22,9 +22,9 @@ from memphys.errors import (
     MemphysTypeError,
     MemphysValueError,
 )
-from memphys.io import nwb_write
-from memphys.io._nwb_iter import LazyDataIterator
-from memphys.io.nwb_write import add_scratch, get_scratch, make_processed_copy, write_nwb
+from memphys.io.nwb import write as nwb_write
+from memphys.io.nwb._iter import LazyDataIterator
+from memphys.io.nwb.write import add_scratch, get_scratch, make_processed_copy, write_nwb
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

@@ -27,7 +27,7 @@ from memphys.errors import (
     MemphysValueError,
 )
 from memphys.io.convert import convert
-from memphys.io.zarr_store import (
+from memphys.io.zarr.store import (
     SaveReport,
     load_zarr,
     resolve_codecs,

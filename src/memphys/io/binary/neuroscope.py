@@ -9,7 +9,7 @@ library; :func:`find_xml` finds the file that describes a recording, so that
 Examples
 --------
 >>> import pathlib, tempfile
->>> from memphys.io.neuroscope import read_xml, find_xml
+>>> from memphys.io.binary.neuroscope import read_xml, find_xml
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "rec.xml").write_text(
 ...     "<parameters><acquisitionSystem><nBits>16</nBits><nChannels>4</nChannels>"

@@ -37,8 +37,13 @@ from typing import Any
 import numpy as np
 
 from memphys._validation import check_positive_float, describe, value_error
+from memphys.arrays import from_recipe
 from memphys.arrays.base import LazyArray, register_adapter
 from memphys.arrays.numpy_array import MemmapArray
+from memphys.core import IntervalSet, Tsd, TsdFrame
+from memphys.core.time_index import RegularTimeIndex
+from memphys.engine.job_kwargs import resolve_job_kwargs
+from memphys.engine.run import _selected_trailing
 from memphys.engine.sinks import NpySink, SinkContext, _NpyWorker, _remove_path
 from memphys.errors import (
     FileFormatError,
@@ -46,6 +51,8 @@ from memphys.errors import (
     MemphysTypeError,
     MemphysValueError,
 )
+from memphys.io._stream import data_source, plan_for, stream
+from memphys.io.binary.neuroscope import find_xml, read_xml
 
 __all__ = ["MAX_CHANNELS", "ChannelView", "load_binary_file", "load_binary", "save_binary"]
 
@@ -100,8 +107,6 @@ class ChannelView(LazyArray):
 
     @classmethod
     def from_recipe(cls, recipe: dict[str, Any]) -> ChannelView:
-        from memphys.arrays import from_recipe
-
         return cls(from_recipe(recipe["source"]), recipe["channels"])
 
 
@@ -256,7 +261,7 @@ def load_binary_file(
         Bytes to skip at the start of the file (a header).
     xml : None, False or path-like
         None: use ``<name>.xml`` beside the file if there is one (see
-        :func:`memphys.io.neuroscope.find_xml`); False: ignore it; a path: that file.
+        :func:`memphys.io.binary.neuroscope.find_xml`); False: ignore it; a path: that file.
 
     Returns
     -------
@@ -297,12 +302,6 @@ def load_binary_file(
           0        0      2
     shape: (1, 2), time unit: sec.
     """
-    from memphys.core.interval_set import IntervalSet
-    from memphys.core.time_index import RegularTimeIndex
-    from memphys.core.tsd import Tsd
-    from memphys.core.tsd_frame import TsdFrame
-    from memphys.io.neuroscope import find_xml, read_xml
-
     if not isinstance(filepath, str | os.PathLike):
         raise MemphysTypeError(
             f"Invalid type for `filepath`: expected str or pathlib.Path, but got "
@@ -456,9 +455,6 @@ def save_binary(
     >>> np.fromfile(out, dtype="int16")
     array([0, 1, 2, 3, 4, 5], dtype=int16)
     """
-    from memphys.engine.job_kwargs import resolve_job_kwargs
-    from memphys.io._stream import data_source, plan_for, stream
-
     dest = Path(path)
     values = getattr(obj, "values", obj)
     src, channels, squeeze = data_source(values)
@@ -472,8 +468,6 @@ def save_binary(
 
 
 def _sel_trailing(src: LazyArray, channels: Any) -> tuple[int, ...]:
-    from memphys.engine.run import _selected_trailing
-
     return _selected_trailing(src, channels)
 
 

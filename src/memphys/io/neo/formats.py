@@ -20,6 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from memphys.arrays import MemmapArray
+from memphys.arrays.neo_array import ColumnSelectArray, NeoArray, ScaledArray
+from memphys.core import Ts, TsdFrame, TsGroup
 from memphys.errors import FileFormatError, MemphysTypeError
 
 __all__ = [
@@ -400,9 +403,6 @@ def read_clu_res(xml: Path, clu: Path, res: Path, shank: int) -> Any:
 
     Spike times are ``res / samplingRate``; metadata ``group`` (the shank) and ``cluster``.
     """
-    from memphys.core.ts import Ts
-    from memphys.core.ts_group import TsGroup
-
     node = _xml_root(xml).find("acquisitionSystem/samplingRate")
     if node is None or not (node.text or "").strip():
         raise FileFormatError(f"{str(xml)!r} has no acquisitionSystem/samplingRate.")
@@ -427,9 +427,6 @@ def read_clu_res(xml: Path, clu: Path, res: Path, shank: int) -> Any:
 
 def _raw_array(rawio_name: str, kwargs: dict[str, Any], rawio: Any, b: int, s: int, k: int) -> Any:
     """Memory-mapped through neo's buffer description when it has one, else a NeoArray."""
-    from memphys.arrays import MemmapArray
-    from memphys.arrays.neo_array import ColumnSelectArray, NeoArray
-
     neo_arr = NeoArray(rawio_name, kwargs, b, s, k, reader=rawio)
     if not rawio.has_buffer_description_api():
         return neo_arr
@@ -469,9 +466,6 @@ def signal_frame(
     rate: float | None = None,
 ) -> Any:
     """The lazy TsdFrame of stream ``k`` of segment ``s`` of block ``b``."""
-    from memphys.arrays.neo_array import ScaledArray
-    from memphys.core.tsd_frame import TsdFrame
-
     header = rawio.header
     sid = header["signal_streams"][k]["id"]
     chans = header["signal_channels"][header["signal_channels"]["stream_id"] == sid]

@@ -44,21 +44,27 @@ from typing import Any
 
 import numpy as np
 
+from memphys.arrays.neo_array import open_rawio
+from memphys.core import IntervalSet, Ts, TsGroup
 from memphys.errors import (
     FileFormatError,
     MemphysFileNotFoundError,
     MemphysKeyError,
     MemphysTypeError,
 )
-from memphys.io._neo_formats import (
+from memphys.io.neo.formats import (
     FORMATS,
     block_names,
+    cellexplorer_session,
     check_spikeglx_sizes,
     detect_format,
     lfp_sampling_rate,
+    neuroscope_files,
     neuroscope_spike_groups,
+    rawio_arguments,
     read_clu_res,
     resolve_format,
+    signal_frame,
 )
 
 __all__ = ["EphysReader", "FORMATS"]
@@ -203,16 +209,12 @@ class EphysReader(UserDict):
         if rawio_name == "NeuroScopeRawIO":
             self._collect_neuroscope(rawio_kwargs)
         else:
-            from memphys.io._neo_formats import rawio_arguments
-
             kwargs = rawio_arguments(rawio_name, self.path, rawio_kwargs)
             rawio = self._open(rawio_name, kwargs)
             self._collect(rawio_name, kwargs, rawio, block_index, prefix="")
 
     # --- opening ----------------------------------------------------------------------
     def _open(self, rawio_name: str, kwargs: dict[str, Any]) -> Any:
-        from memphys.arrays.neo_array import open_rawio
-
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*progress_bar.*")
             try:
@@ -287,8 +289,6 @@ class EphysReader(UserDict):
         rate: float | None,
     ) -> Callable[[bool], Any]:
         def load(scaled: bool) -> Any:
-            from memphys.io._neo_formats import signal_frame
-
             return signal_frame(rawio_name, kwargs, rawio, b, s, k, scaled, rate)
 
         return load
@@ -306,9 +306,6 @@ class EphysReader(UserDict):
             return np.concatenate(parts) if parts else np.zeros(0)
 
         def load_group(scaled: bool) -> Any:
-            from memphys.core.ts import Ts
-            from memphys.core.ts_group import TsGroup
-
             units = {c: Ts(t=np.sort(times(c))) for c in range(len(chans))}
             meta = {"neo_name": np.asarray(chans["name"]).astype(str)}
             meta["neo_id"] = np.asarray(chans["id"]).astype(str)
@@ -317,8 +314,6 @@ class EphysReader(UserDict):
         if len(chans) == 1:
 
             def load_one(scaled: bool) -> Any:
-                from memphys.core.ts import Ts
-
                 return Ts(t=np.sort(times(0)))
 
             self.data[f"{prefix}Ts:{chans['name'][0]}"] = _Entry("Ts", load_one)
@@ -364,21 +359,16 @@ class EphysReader(UserDict):
             order = np.argsort(t, kind="stable")
             self._labels[key] = labels[order]
             if epoch:
-                from memphys.core.interval_set import IntervalSet
-
                 d = np.concatenate(d_parts) if d_parts else np.zeros(0)
                 return IntervalSet(
                     start=t[order], end=t[order] + d[order], metadata={"label": labels[order]}
                 )
-            from memphys.core.ts import Ts
 
             return Ts(t=t[order])
 
         return load
 
     def _collect_neuroscope(self, rawio_kwargs: dict[str, Any]) -> None:
-        from memphys.io._neo_formats import cellexplorer_session, neuroscope_files
-
         try:
             xml, binaries = neuroscope_files(self.path)
         except FileFormatError:

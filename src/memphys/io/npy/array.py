@@ -31,7 +31,14 @@ from typing import Any
 import numpy as np
 
 from memphys._validation import check_positive_float, value_error
+from memphys.arrays import NpyFileArray
+from memphys.core import Tsd, TsdFrame, TsdTensor
+from memphys.core.time_index import RegularTimeIndex
+from memphys.engine.job_kwargs import resolve_job_kwargs
+from memphys.engine.run import _selected_trailing
+from memphys.engine.sinks import NpySink
 from memphys.errors import FileFormatError
+from memphys.io._stream import data_source, plan_for, stream
 
 __all__ = ["load_npy", "save_npy"]
 
@@ -84,8 +91,6 @@ def load_npy(
     ...
     memphys.errors.FileFormatError: File ...x.npy... is too small for shape (4,) ...
     """
-    from memphys.arrays import NpyFileArray
-
     adapter = NpyFileArray(path)
     if adapter.size == 0:
         data: Any = np.empty(adapter.shape, dtype=adapter.dtype)
@@ -105,10 +110,6 @@ def load_npy(
             raise value_error("columns", "columns only with `rate=`", columns)
         return data
     rate = check_positive_float("rate", rate)
-    from memphys.core.time_index import RegularTimeIndex
-    from memphys.core.tsd import Tsd
-    from memphys.core.tsd_frame import TsdFrame
-    from memphys.core.tsd_tensor import TsdTensor
 
     ti = RegularTimeIndex(start=float(start), rate=rate, n=int(data.shape[0]))
     if data.ndim == 1:
@@ -157,11 +158,6 @@ def save_npy(
     >>> np.load(out)
     array([0., 1., 2., 3., 4.])
     """
-    from memphys.engine.job_kwargs import resolve_job_kwargs
-    from memphys.engine.run import _selected_trailing
-    from memphys.engine.sinks import NpySink
-    from memphys.io._stream import data_source, plan_for, stream
-
     dest = Path(path)
     if dest.suffix.lower() != ".npy":
         raise FileFormatError(

@@ -1,8 +1,8 @@
-"""Write memphys objects to ``.npz`` files with pynapple's keys, streaming and crash-safely.
+"""The ``.npz`` layout of memphys objects: pynapple's keys, in one place for both ways.
 
-Every class's ``save`` method calls :func:`save_npz`. The file is a numpy ``.npz`` archive
-(an uncompressed zip of ``.npy`` members) with exactly the keys and dtypes pynapple 0.11.4
-writes, so pynapple (and ``np.load``) read it:
+A file is a numpy ``.npz`` archive (an uncompressed zip of ``.npy`` members) with exactly
+the keys and dtypes pynapple 0.11.4 writes, so pynapple (and ``np.load``) read it, and
+memphys reads pynapple's files of every version:
 
 ==============  ==========================================================================
 type            keys, in order
@@ -18,53 +18,73 @@ IntervalSet     ``start``, ``end``, ``type``, ``_metadata``
 ``t``, ``start`` and ``end`` are float64 seconds; ``type`` is a 1-element unicode array;
 ``_metadata`` is a pickled dict ``column -> array`` (read it with ``allow_pickle=True``).
 
-Lazy arrays (memmap, zarr, HDF5, dask, adapters) and the time index are written in blocks
-straight into the zip member, so saving a 2 GB memory-mapped Tsd never holds it in memory.
-The archive is written under a temporary name in the destination folder and renamed when
-complete: an interrupted save leaves the previous file (if any) untouched.
+Files without ``type`` (old pynapple versions) are recognised from their keys
+(:data:`EXPECTED_KEYS`); older TsGroup files store each metadata column under its own key.
+
+:func:`npz_members` gives the members of an object (lazy data and time indexes as block
+readers, written by :mod:`memphys.io.npz.write` without being loaded);
+:func:`group_from_members` and :func:`intervals_from_members` rebuild the objects whose
+layout is not one member per argument (read by :mod:`memphys.io.npz.read`).
 
 Examples
 --------
->>> import pathlib, tempfile
->>> import numpy as np
->>> from memphys.core._npz import write_npz
->>> path = pathlib.Path(tempfile.mkdtemp()) / "arrays.npz"
->>> write_npz(path, {"a": np.arange(3), "type": np.array(["npz"])})
->>> with np.load(path) as f:
-...     sorted(f.keys()), f["a"]
-(['a', 'type'], array([0, 1, 2]))
+>>> import memphys as nap
+>>> m = npz_members(nap.IntervalSet(start=[0, 10], end=[5, 12]))
+>>> list(m), m["type"]
+(['start', 'end', 'type', '_metadata'], array(['IntervalSet'], dtype='<U11'))
+>>> intervals_from_members(m).values
+array([[ 0.,  5.],
+       [10., 12.]])
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import secrets
-import threading
-import zipfile
-from collections.abc import Mapping
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from memphys.config import get_config
-from memphys.core._interval_input import npz_path
+from memphys.arrays import as_lazy
+from memphys.core import IntervalSet, Ts, Tsd, TsdFrame, TsdTensor, TsGroup
 from memphys.errors import MemphysTypeError
 
-__all__ = ["BLOCK_BYTES_MAX", "npz_members", "save_npz", "write_npz"]
+__all__ = [
+    "Blocks",
+    "CLASSES",
+    "EXPECTED_KEYS",
+    "event_order",
+    "group_from_members",
+    "intervals_from_members",
+    "kind_of",
+    "metadata_from_member",
+    "npz_members",
+]
 
-logger = logging.getLogger(__name__)
+#: The class of each ``type`` a file may hold, most derived first.
+CLASSES: dict[str, type] = {
+    "TsGroup": TsGroup,
+    "TsdFrame": TsdFrame,
+    "TsdTensor": TsdTensor,
+    "Tsd": Tsd,
+    "Ts": Ts,
+    "IntervalSet": IntervalSet,
+}
 
-#: Largest block (bytes) read from a lazy source and written at once.
-BLOCK_BYTES_MAX = 64 * 2**20
-_BLOCK_BYTES_MIN = 2**20
+#: Keys every pynapple file of a class has (besides ``type``), used for files without ``type``.
+EXPECTED_KEYS: dict[str, frozenset[str]] = {
+    "TsGroup": frozenset({"t", "start", "end", "index"}),
+    "TsdFrame": frozenset({"t", "d", "start", "end", "columns"}),
+    "TsdTensor": frozenset({"t", "d", "start", "end"}),
+    "Tsd": frozenset({"t", "d", "start", "end"}),
+    "Ts": frozenset({"t", "start", "end"}),
+    "IntervalSet": frozenset({"start", "end"}),
+}
 
-#: Classes whose ``save`` writes a pynapple file, most derived first.
-_KNOWN = ("TsGroup", "TsdFrame", "TsdTensor", "Tsd", "Ts", "IntervalSet")
+#: Keys of a TsGroup file that are not (legacy) metadata columns.
+_GROUP_KEYS = frozenset({"start", "end", "t", "index", "d", "rate", "keys", "_metadata", "type"})
 
 
-class _Blocks:
+class Blocks:
     """A member written block by block: ``shape``, ``dtype`` and ``read(start, stop)``."""
 
     def __init__(self, shape: tuple[int, ...], dtype: Any, read: Any) -> None:
@@ -73,12 +93,11 @@ class _Blocks:
         self.read = read
 
 
-def _kind(obj: Any) -> str:
-    """The pynapple class name of ``obj`` (its own or that of a known base class)."""
-    names = [getattr(obj, "nap_class", None)] + [c.__name__ for c in type(obj).__mro__]
-    for name in names:
-        if name in _KNOWN:
-            return str(name)
+def kind_of(obj: Any) -> str:
+    """The ``type`` of ``obj`` in a file: the first of :data:`CLASSES` it is an instance of."""
+    for name, cls in CLASSES.items():
+        if isinstance(obj, cls):
+            return name
     raise MemphysTypeError(
         "Invalid type for `obj`: expected Ts, Tsd, TsdFrame, TsdTensor, TsGroup or "
         f"IntervalSet, but got {type(obj).__name__}."
@@ -105,7 +124,7 @@ def _times_member(obj: Any) -> Any:
     if ti is None or not hasattr(ti, "_read"):
         return np.asarray(obj.t, dtype=np.float64)
     if getattr(ti, "is_regular", False) or getattr(ti, "is_lazy", False):
-        return _Blocks((len(ti),), np.float64, ti._read)
+        return Blocks((len(ti),), np.float64, ti._read)
     return np.asarray(ti.values, dtype=np.float64)
 
 
@@ -113,15 +132,13 @@ def _data_member(values: Any) -> Any:
     """``d``: in-memory arrays as they are, lazy sources as blocks of their adapter."""
     if isinstance(values, np.ndarray) and not isinstance(values, np.memmap):
         return values
-    from memphys.arrays import as_lazy
-
     try:
         lazy = as_lazy(values)
     except MemphysTypeError:
         return np.asarray(values)
     if lazy.dtype.hasobject or lazy.ndim == 0:
         return np.asarray(lazy)
-    return _Blocks(lazy.shape, lazy.dtype, lazy.read)
+    return Blocks(lazy.shape, lazy.dtype, lazy.read)
 
 
 def _columns_member(columns: Any) -> np.ndarray:
@@ -133,8 +150,6 @@ def _columns_member(columns: Any) -> np.ndarray:
 
 def _tsgroup_members(group: Any) -> dict[str, Any]:
     """Flatten a TsGroup as pynapple does: all times sorted, with the unit of each."""
-    from memphys.core._ts_group_io import event_order
-
     keys = list(group.keys())
     times, positions, data = [], [], []
     has_data = False
@@ -188,7 +203,7 @@ def npz_members(obj: Any) -> dict[str, Any]:
     >>> list(m), m["type"], m["start"]
     (['start', 'end', 'type', '_metadata'], array(['IntervalSet'], dtype='<U11'), array([ 0., 10.]))
     """
-    kind = _kind(obj)
+    kind = kind_of(obj)
     if kind == "IntervalSet":
         return {
             "start": np.asarray(obj.start, dtype=np.float64),
@@ -211,126 +226,71 @@ def npz_members(obj: Any) -> dict[str, Any]:
     return members
 
 
-def _block_rows(member: _Blocks) -> int:
-    row = int(np.prod(member.shape[1:], dtype=np.int64)) * member.dtype.itemsize
-    budget = int(get_config("memory_budget")) // 8
-    nbytes = min(max(budget, _BLOCK_BYTES_MIN), BLOCK_BYTES_MAX)
-    return max(1, nbytes // max(row, 1))
+def event_order(t: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """Order of the events sorted by time, with pynapple's order of units at equal times.
+
+    pynapple sorts with numpy's default (unstable) sort; the same call gives the same order
+    of units among equal times, so the files are identical. Each unit's own events then
+    keep their order, so the values at a unit's repeated timestamps are never swapped.
+    """
+    labels = unit[np.argsort(t)]
+    order = np.empty(t.size, dtype=np.int64)
+    order[np.argsort(labels, kind="stable")] = np.arange(t.size, dtype=np.int64)
+    return order
 
 
-def _write_header(fp: IO[bytes], shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
-    header = {
-        "descr": np.lib.format.dtype_to_descr(dtype),
-        "fortran_order": False,
-        "shape": shape,
-    }
-    try:
-        np.lib.format.write_array_header_1_0(fp, header)
-    except ValueError:  # header longer than 65535 bytes (huge structured dtypes)
-        np.lib.format.write_array_header_2_0(fp, header)
+def metadata_from_member(value: Any) -> Any:
+    """The pickled ``_metadata`` dict (a DataFrame for files saved from one), or None."""
+    meta = value.item() if isinstance(value, np.ndarray) and value.dtype == object else value
+    if not isinstance(meta, dict) or not meta:
+        return None
+    if isinstance(next(iter(meta.values())), dict):  # saved with DataFrame.to_dict()
+        return pd.DataFrame.from_dict(meta)
+    return meta
 
 
-def _write_blocks(fp: IO[bytes], member: _Blocks) -> None:
-    """Write the rows of ``member`` block by block (C order) after its header."""
-    n = member.shape[0] if member.shape else 0
-    step = _block_rows(member)
-    for start in range(0, n, step):
-        stop = min(start + step, n)
-        block = np.ascontiguousarray(member.read(start, stop), dtype=member.dtype)
-        if block.shape != (stop - start, *member.shape[1:]):
-            raise MemphysTypeError(
-                f"Invalid block: expected shape {(stop - start, *member.shape[1:])} for rows "
-                f"[{start}, {stop}), but got {block.shape}."
-            )
-        fp.write(block.reshape(-1).view(np.uint8).data)
+def intervals_from_members(file: Any) -> IntervalSet:
+    """Rebuild an IntervalSet from the members of its file (keys ``start``, ``end``, ...)."""
+    ep = IntervalSet(start=file["start"], end=file["end"])
+    if "_metadata" in file:
+        meta = metadata_from_member(file["_metadata"])
+        if meta is not None:
+            ep.set_info(meta)
+    return ep
 
 
-def _write_member(zf: zipfile.ZipFile, name: str, value: Any) -> None:
-    with zf.open(f"{name}.npy", "w", force_zip64=True) as fp:
-        if isinstance(value, _Blocks):
-            _write_header(fp, value.shape, value.dtype)
-            _write_blocks(fp, value)
+def group_from_members(file: Any) -> TsGroup:
+    """Rebuild a TsGroup from the members of its file (a mapping such as ``np.load``'s).
+
+    Metadata (``_metadata``, a pickled dict) needs pickles allowed; older files with one key
+    per metadata column are read too.
+    """
+    names = set(file.keys())
+    times = np.asarray(file["t"], dtype=np.float64)
+    index = np.asarray(file["index"]).astype(np.int64)
+    support = IntervalSet(file["start"], file["end"])
+    data = np.asarray(file["d"]) if "d" in names else None
+    keys = np.asarray(file["keys"]).astype(np.int64) if "keys" in names else np.unique(index)
+    order = np.argsort(index, kind="stable")  # each unit's events, in file order
+    lo = np.searchsorted(index[order], keys, side="left")
+    hi = np.searchsorted(index[order], keys, side="right")
+    units: dict[int, Any] = {}
+    for k, a, b in zip(keys.tolist(), lo.tolist(), hi.tolist(), strict=True):
+        pos = order[a:b]
+        if data is not None:
+            units[k] = Tsd(t=times[pos], d=data[pos], time_support=support)
         else:
-            np.lib.format.write_array(fp, np.asanyarray(value), allow_pickle=True)
-
-
-def _temporary_name(path: Path) -> Path:
-    token = f"{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"
-    return path.with_name(f".{path.name}.{token}.tmp")
-
-
-def write_npz(path: str | os.PathLike[str], members: Mapping[str, Any]) -> None:
-    """Write ``members`` (name -> array or block reader) to the ``.npz`` file ``path``.
-
-    The archive is written to a temporary file next to ``path`` (created with the usual
-    permissions), flushed to disk and renamed to ``path`` only when complete. On any error
-    the temporary file is removed and ``path`` is left as it was.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Destination, used as given (no suffix added).
-    members : mapping
-        Key -> numpy array (object arrays are pickled, as ``np.savez`` does), or a block
-        reader from :func:`npz_members`.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> import numpy as np
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.npz"
-    >>> write_npz(path, {"x": np.arange(4.0)})
-    >>> with np.load(path) as f:
-    ...     f["x"]
-    array([0., 1., 2., 3.])
-    """
-    path = Path(path)
-    tmp = _temporary_name(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, mode="w", compression=zipfile.ZIP_STORED) as zf:
-                for name, value in members.items():
-                    _write_member(zf, name, value)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    logger.debug("wrote %s (%d members)", path, len(members))
-
-
-def save_npz(obj: Any, filename: str | os.PathLike[str]) -> None:
-    """Save ``obj`` to ``filename`` in pynapple's ``.npz`` layout (see the module notes).
-
-    ``filename`` follows pynapple's rules: ``.npz`` replaces any other suffix (or is added);
-    the folder must exist.
-
-    Parameters
-    ----------
-    obj : Ts, Tsd, TsdFrame, TsdTensor, TsGroup or IntervalSet
-    filename : str or path-like
-
-    Raises
-    ------
-    MemphysTypeError
-        If ``filename`` is not a string or path (a TypeError, as in pynapple), or ``obj`` is
-        not a memphys object.
-    MemphysRuntimeError
-        If ``filename`` is a folder or its folder does not exist (pynapple's RuntimeError
-        and messages).
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> import numpy as np
-    >>> import memphys as nap
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> save_npz(nap.IntervalSet(start=[0, 10], end=[5, 12]), folder / "ep")
-    >>> with np.load(folder / "ep.npz", allow_pickle=True) as f:
-    ...     list(f.keys()), f["end"]
-    (['start', 'end', 'type', '_metadata'], array([ 5., 12.]))
-    """
-    path = npz_path(filename)
-    write_npz(path, npz_members(obj))
+            units[k] = Ts(t=times[pos], time_support=support)
+    group = TsGroup(units, time_support=support, bypass_check=True)
+    if "_metadata" in names:
+        meta = metadata_from_member(file["_metadata"])
+        if meta is not None:
+            group.set_info(meta)
+    legacy = {}  # files of older pynapple versions: one key per metadata column
+    for k in sorted(names - _GROUP_KEYS):
+        col = file[k]
+        if np.ndim(col) and len(col) == len(group):
+            legacy[k] = col
+    if legacy:
+        group.set_info(**legacy)
+    return group

@@ -30,7 +30,6 @@ shape: (2, 2), time unit: sec.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 import pickle
@@ -42,36 +41,24 @@ from typing import IO, Any
 import numpy as np
 
 from memphys.config import get_config
+from memphys.core import IntervalSet
 from memphys.errors import (
     FileFormatError,
     MemphysError,
     MemphysFileNotFoundError,
     MemphysRuntimeError,
 )
+from memphys.io.npz.layout import (
+    CLASSES,
+    EXPECTED_KEYS,
+    group_from_members,
+    intervals_from_members,
+    metadata_from_member,
+)
 
-__all__ = ["EXPECTED_KEYS", "NPZFile", "load_npz"]
+__all__ = ["NPZFile", "load_npz"]
 
 logger = logging.getLogger(__name__)
-
-#: Keys every pynapple file of a class has (besides ``type``), used for files without ``type``.
-EXPECTED_KEYS: dict[str, frozenset[str]] = {
-    "TsGroup": frozenset({"t", "start", "end", "index"}),
-    "TsdFrame": frozenset({"t", "d", "start", "end", "columns"}),
-    "TsdTensor": frozenset({"t", "d", "start", "end"}),
-    "Tsd": frozenset({"t", "d", "start", "end"}),
-    "Ts": frozenset({"t", "start", "end"}),
-    "IntervalSet": frozenset({"start", "end"}),
-}
-
-#: Modules that may define the classes (after the top-level ``memphys`` namespace).
-_CLASS_MODULES = {
-    "Ts": ("memphys.core.time_series", "memphys.core.ts"),
-    "Tsd": ("memphys.core.time_series", "memphys.core.tsd"),
-    "TsdFrame": ("memphys.core.time_series", "memphys.core.tsd_frame"),
-    "TsdTensor": ("memphys.core.time_series", "memphys.core.tsd_tensor"),
-    "TsGroup": ("memphys.core.ts_group",),
-    "IntervalSet": ("memphys.core.interval_set",),
-}
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # errors raised by zipfile / numpy.lib.format / pickle on damaged content
@@ -196,40 +183,6 @@ def _detect_type(zf: zipfile.ZipFile, path: Path) -> str:
     return "npz"
 
 
-def _class(name: str) -> Any:
-    import memphys
-
-    try:
-        cls = getattr(memphys, name, None)
-    except ImportError:
-        cls = None
-    for module in _CLASS_MODULES[name]:
-        if cls is not None:
-            break
-        try:
-            cls = getattr(importlib.import_module(module), name, None)
-        except ImportError:
-            continue
-    if cls is None:
-        raise MemphysRuntimeError(
-            f"Cannot load a {name} from an .npz file: memphys.{name} is not available in this "
-            "version of memphys."
-        )
-    return cls
-
-
-def _metadata(value: Any) -> Any:
-    """The pickled ``_metadata`` dict (or a DataFrame for files saved from one), or None."""
-    meta = value.item() if isinstance(value, np.ndarray) and value.dtype == object else value
-    if not isinstance(meta, dict) or not meta:
-        return None
-    if isinstance(next(iter(meta.values())), dict):  # saved with DataFrame.to_dict()
-        import pandas as pd
-
-        return pd.DataFrame.from_dict(meta)
-    return meta
-
-
 class _Reader:
     """Reads the members of one open archive, memory-mapping large ones when allowed."""
 
@@ -237,7 +190,7 @@ class _Reader:
         self.path, self.fh, self.zf, self.lazy = path, fh, zf, lazy
         self.members = _keys(zf)
 
-    # read-only mapping interface (as numpy's NpzFile) for the classes' ``_from_npz_reader``
+    # read-only mapping interface (as numpy's NpzFile), for the layout's rebuilders
     def __contains__(self, key: object) -> bool:
         return key in self.members
 
@@ -274,24 +227,21 @@ class _Reader:
         return np.memmap(self.path, dtype, "r", offset=offset, shape=shape, order="C")
 
 
-def _support(r: _Reader) -> Any:
-    from memphys.core.interval_set import IntervalSet
-
-    return IntervalSet(start=r.get("start"), end=r.get("end"))
-
-
 def _build(kind: str, r: _Reader) -> Any:
-    cls = _class(kind)
-    if kind in ("IntervalSet", "TsGroup"):  # the classes read their own layout
-        return cls._from_npz_reader(r)
-    kwargs: dict[str, Any] = {"t": r.array("t"), "time_support": _support(r)}
+    if kind == "IntervalSet":
+        return intervals_from_members(r)
+    if kind == "TsGroup":
+        return group_from_members(r)
+    cls = CLASSES[kind]
+    support = IntervalSet(start=r.get("start"), end=r.get("end"))
+    kwargs: dict[str, Any] = {"t": r.array("t"), "time_support": support}
     if kind != "Ts":
         kwargs["d"] = r.array("d")
     if kind == "TsdFrame" and "columns" in r:
         kwargs["columns"] = r.get("columns")
     obj = cls(**kwargs)
     if kind == "TsdFrame" and "_metadata" in r:
-        meta = _metadata(r.get("_metadata"))
+        meta = metadata_from_member(r.get("_metadata"))
         if meta is not None:
             obj.set_info(meta)
     return obj

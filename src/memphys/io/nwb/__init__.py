@@ -13,6 +13,13 @@ Writing (crash-safe: a temporary file is validated, then renamed over the target
 - :func:`make_processed_copy` -- a small new file with processed results and external
   links to a raw file's acquisition data.
 
+pynapple's sessions: :func:`load_session` reads ``<path>/pynapplenwb/*.nwb``.
+
+Modules: :mod:`~memphys.io.nwb.read`, :mod:`~memphys.io.nwb.write`,
+:mod:`~memphys.io.nwb.session`, and their helpers ``_build`` (NWB objects to memphys
+objects), ``_convert`` (and back), ``_iter`` (hdmf data iterators over lazy sources),
+``_common`` (names shared by both ways).
+
 Examples
 --------
 >>> import pathlib, tempfile
@@ -33,21 +40,39 @@ RegularTimeIndex(start=0.0, rate=10.0, n=100)
 
 from __future__ import annotations
 
-from memphys.io.nwb_read import NWBFile, load_nwb
-from memphys.io.nwb_write import (
-    LOCATIONS,
-    add_scratch,
-    get_scratch,
-    make_processed_copy,
-    write_nwb,
-)
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "LOCATIONS",
-    "NWBFile",
-    "add_scratch",
-    "get_scratch",
-    "load_nwb",
-    "make_processed_copy",
-    "write_nwb",
-]
+from memphys.io._lazy import lazy_attribute
+from memphys.io.readers import Reader
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
+_NAMES = {
+    **dict.fromkeys(("NWBFile", "load_nwb", "unique_keys"), ".read"),
+    **dict.fromkeys(("Session", "load_session"), ".session"),
+    **dict.fromkeys(
+        ("LOCATIONS", "add_scratch", "get_scratch", "make_processed_copy", "write_nwb"),
+        ".write",
+    ),
+}
+
+__all__ = ["NWBReader", *_NAMES]
+
+
+def __getattr__(name: str) -> Any:
+    return lazy_attribute(__name__, _NAMES, name)
+
+
+class NWBReader(Reader):
+    """``.nwb`` files: an :class:`NWBFile`, a dict-like of every compatible object."""
+
+    name = "nwb"
+    extensions = (".nwb",)
+    description = "Neurodata Without Borders files (pynwb): an NWBFile of lazy objects"
+    url = "https://nwb-overview.readthedocs.io"
+
+    def open(self, path: Path, lazy_loading: bool | None = None) -> Any:
+        from memphys.io.nwb.read import load_nwb  # imports pynwb and memphys.core
+
+        return load_nwb(path, lazy_loading)

@@ -1,4 +1,4 @@
-"""Build memphys objects from pynwb objects (the reader side of :mod:`memphys.io.nwb_read`).
+"""Build memphys objects from pynwb objects (the reader side of :mod:`memphys.io.nwb.read`).
 
 Every NWB read goes through pynwb/hdmf; this module only turns what they return into
 ``Ts``/``Tsd``/``TsdFrame``/``TsdTensor``/``TsGroup``/``IntervalSet``:
@@ -13,7 +13,7 @@ Every NWB read goes through pynwb/hdmf; this module only turns what they return 
 - interval and unit tables are small and read whole through pynwb.
 
 ``conversion``/``offset`` are not applied to the data (as pynapple): ``NWBFile.info(key)``
-returns them. What memphys's writer stores beside a series (:mod:`memphys.io._nwb_common`:
+returns them. What memphys's writer stores beside a series (:mod:`memphys.io.nwb._common`:
 ``<name>_time_support``, ``<name>_columns``, a TsGroup's ``obs_intervals``) is read back
 as the time support, column labels and column metadata.
 """
@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 
 from memphys.arrays.hdf5_array import _HANDLES, _get_dataset
+from memphys.core import IntervalSet, Ts, Tsd, TsdFrame, TsdTensor, TsGroup
 from memphys.errors import FileFormatError, ShapeMismatchError, TimeIndexError
+from memphys.io.nwb._common import LABEL_COLUMN, columns_name, time_support_name
 
 __all__ = [
     "NWBDataset",
@@ -217,9 +219,6 @@ def _stored_support(obj: Any) -> Any:
     """The time support memphys's writer stores next to a series (``_nwb_common``)."""
     from pynwb.epoch import TimeIntervals
 
-    from memphys.core.interval_set import IntervalSet
-    from memphys.io._nwb_common import time_support_name
-
     table = _sibling(obj, time_support_name(str(obj.name)))
     if not isinstance(table, TimeIntervals) or len(table) == 0:
         return None
@@ -231,8 +230,6 @@ def _stored_support(obj: Any) -> Any:
 def _stored_columns(obj: Any, n_cols: int) -> tuple[Any, Any] | None:
     """``(labels, metadata)`` from the ``<name>_columns`` table memphys's writer stores."""
     from hdmf.common.table import DynamicTable
-
-    from memphys.io._nwb_common import LABEL_COLUMN, columns_name
 
     table = _sibling(obj, columns_name(str(obj.name)))
     if not isinstance(table, DynamicTable) or LABEL_COLUMN not in table.colnames:
@@ -277,16 +274,12 @@ def _construct(cls: Any, obj: Any, t: Any, d: Any, **kwargs: Any) -> Any:
 
 def make_tsd(obj: Any, lazy_loading: bool = True, **kwargs: Any) -> Any:
     """A ``Tsd`` from a 1-D ``TimeSeries`` (data left on disk when ``lazy_loading``)."""
-    from memphys.core.tsd import Tsd
-
     d, load_array, tk = _series_parts(obj, lazy_loading)
     return _construct(Tsd, obj, tk.pop("t"), d, load_array=load_array, **tk)
 
 
 def make_tsd_tensor(obj: Any, lazy_loading: bool = True, **kwargs: Any) -> Any:
     """A ``TsdTensor`` from a ``TimeSeries`` with 3 or more dimensions."""
-    from memphys.core.tsd_tensor import TsdTensor
-
     d, load_array, tk = _series_parts(obj, lazy_loading)
     return _construct(TsdTensor, obj, tk.pop("t"), d, load_array=load_array, **tk)
 
@@ -328,8 +321,6 @@ def make_tsd_frame(obj: Any, lazy_loading: bool = True, **kwargs: Any) -> Any:
     from pynwb.behavior import SpatialSeries
     from pynwb.ecephys import ElectricalSeries
     from pynwb.ophys import RoiResponseSeries
-
-    from memphys.core.tsd_frame import TsdFrame
 
     d, load_array, tk = _series_parts(obj, lazy_loading)
     n_cols = int(d.shape[1])
@@ -451,9 +442,6 @@ def _unit_metadata(table: Any, column: str, n: int) -> dict[str, np.ndarray]:
 
 def make_tsgroup(obj: Any, **kwargs: Any) -> Any:
     """A ``TsGroup`` from a units table (ids as keys, scalar columns as metadata)."""
-    from memphys.core.ts import Ts
-    from memphys.core.ts_group import TsGroup
-
     column = _spike_column(obj)
     times = _unit_spike_times(obj, column)
     ids = read_all(obj.id.data).reshape(-1)
@@ -471,8 +459,6 @@ def _units_support(table: Any, n: int) -> Any:
     """The group's time support from ``obs_intervals`` when every unit has the same ones
     (how memphys's writer stores a TsGroup's time support); None otherwise."""
     from hdmf.common.table import VectorIndex
-
-    from memphys.core.interval_set import IntervalSet
 
     if "obs_intervals" not in table.colnames or n == 0:
         return None
@@ -499,8 +485,6 @@ def make_interval_set(obj: Any, **kwargs: Any) -> Any:
     """
     from pynwb.base import TimeSeriesReferenceVectorData
 
-    from memphys.core.interval_set import IntervalSet
-
     if "start_time" not in obj.colnames or "stop_time" not in obj.colnames:
         raise FileFormatError(
             f"The interval table {object_path(obj)!r} has no 'start_time'/'stop_time' "
@@ -515,8 +499,6 @@ def make_interval_set(obj: Any, **kwargs: Any) -> Any:
 def make_ts(obj: Any, **kwargs: Any) -> Any:
     """A ``Ts`` from an ``AnnotationSeries`` (its timestamps), or from the ``*_times``
     columns of a table (a dict of ``Ts`` when there are several)."""
-    from memphys.core.ts import Ts
-
     if hasattr(obj, "timestamps"):
         ts = obj.timestamps
         if ts is None:
@@ -534,16 +516,12 @@ def make_ts(obj: Any, **kwargs: Any) -> Any:
 def make_events_ts(obj: Any, **kwargs: Any) -> Any:
     """A ``Ts`` from an ``EventsTable`` (its ``timestamp`` column; pynwb 4's successor
     of ``AnnotationSeries``, which memphys's writer uses for a ``Ts``)."""
-    from memphys.core.ts import Ts
-
     t = read_all(obj["timestamp"].data, np.float64).reshape(-1)
     return Ts(t=t, time_support=_stored_support(obj))
 
 
 def make_event_ts(obj: Any, **kwargs: Any) -> Any:
     """A ``Ts`` of the frame times of an ``ImageSeries`` stored in external files."""
-    from memphys.core.ts import Ts
-
     return Ts(t=read_all(obj.timestamps, np.float64).reshape(-1))
 
 

@@ -14,7 +14,7 @@ A ``TsGroup`` stores its time support in the ``obs_intervals`` column of its uni
 
 Examples
 --------
->>> from memphys.io._nwb_common import time_support_name, columns_name
+>>> from memphys.io.nwb._common import time_support_name, columns_name
 >>> time_support_name("lfp"), columns_name("lfp")
 ('lfp_time_support', 'lfp_columns')
 """

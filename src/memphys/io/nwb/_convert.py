@@ -1,10 +1,10 @@
-"""memphys objects to pynwb containers (for :mod:`memphys.io.nwb_write`), and back for
+"""memphys objects to pynwb containers (for :mod:`memphys.io.nwb.write`), and back for
 the objects memphys wrote to scratch.
 
 - ``Tsd``/``TsdFrame``/``TsdTensor`` -> ``TimeSeries``: ``rate`` and ``starting_time``
   when the time index is regular, ``timestamps`` otherwise; data and timestamps that are
-  not in memory stream through :mod:`memphys.io._nwb_iter`; plus the
-  ``<name>_time_support`` and ``<name>_columns`` tables of :mod:`memphys.io._nwb_common`
+  not in memory stream through :mod:`memphys.io.nwb._iter`; plus the
+  ``<name>_time_support`` and ``<name>_columns`` tables of :mod:`memphys.io.nwb._common`
   when needed.
 - ``Ts`` -> ``EventsTable`` (one ``timestamp`` per row).
 - ``TsGroup`` -> ``Units`` (ids, ``spike_times``, metadata columns, ``obs_intervals`` =
@@ -15,9 +15,9 @@ Examples
 --------
 >>> import numpy as np
 >>> import memphys as nap
->>> from memphys.io._nwb_write_convert import to_nwb_containers
->>> tsd = nap.Tsd(t=np.arange(4) / 10.0, d=np.ones(4))
->>> [c.name for c in to_nwb_containers(tsd.restrict(nap.IntervalSet([0, 0.2], [0.1, 0.3])),
+>>> from memphys.io.nwb._convert import to_nwb_containers
+>>> tsd = Tsd(t=np.arange(4) / 10.0, d=np.ones(4))
+>>> [c.name for c in to_nwb_containers(tsd.restrict(IntervalSet([0, 0.2], [0.1, 0.3])),
 ...  "x", description=None, unit="V", compression=None, compression_opts=None,
 ...  shuffle=False)]
 ['x', 'x_time_support']
@@ -29,8 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from memphys.arrays.hdf5_array import HDF5Array
+from memphys.core import IntervalSet, Ts, Tsd, TsdFrame, TsdTensor, TsGroup
 from memphys.errors import MemphysTypeError
-from memphys.io._nwb_common import LABEL_COLUMN, columns_name, time_support_name
+from memphys.io.nwb._common import LABEL_COLUMN, columns_name, time_support_name
+from memphys.io.nwb._iter import LazyDataIterator, TimestampIterator
 
 __all__ = ["from_nwb_container", "kind_of", "to_nwb_containers"]
 
@@ -39,13 +42,6 @@ _KINDS = ("Ts", "Tsd", "TsdFrame", "TsdTensor", "TsGroup", "IntervalSet")
 
 def kind_of(obj: Any, what: str = "obj") -> str:
     """The memphys class name of ``obj``; a clear error for anything else."""
-    from memphys.core.interval_set import IntervalSet
-    from memphys.core.ts import Ts
-    from memphys.core.ts_group import TsGroup
-    from memphys.core.tsd import Tsd
-    from memphys.core.tsd_frame import TsdFrame
-    from memphys.core.tsd_tensor import TsdTensor
-
     for cls in (TsdFrame, TsdTensor, Tsd, Ts, TsGroup, IntervalSet):
         if isinstance(obj, cls):
             return cls.__name__
@@ -124,8 +120,6 @@ def _support_table(obj: Any, name: str) -> Any:
 
 def _series(obj: Any, name: str, description: str, unit: str, io: dict[str, Any]) -> list[Any]:
     from pynwb import TimeSeries
-
-    from memphys.io._nwb_iter import LazyDataIterator, TimestampIterator
 
     values = obj.values
     data: Any
@@ -261,8 +255,6 @@ def to_nwb_containers(
 
 # --- back to memphys (scratch) --------------------------------------------------------------
 def _iset_from_table(table: Any) -> Any:
-    from memphys.core.interval_set import IntervalSet
-
     start = np.asarray(table["start_time"].data[:], dtype=np.float64)
     end = np.asarray(table["stop_time"].data[:], dtype=np.float64)
     skip = ("start_time", "stop_time", "tags", "timeseries")
@@ -286,9 +278,6 @@ def from_nwb_container(container: Any, siblings: Any, path: str) -> Any:
     from pynwb.event import EventsTable
     from pynwb.misc import Units
 
-    import memphys as nap
-    from memphys.arrays.hdf5_array import HDF5Array
-
     name = container.name
     support = None
     if time_support_name(name) in siblings:
@@ -303,7 +292,7 @@ def from_nwb_container(container: Any, siblings: Any, path: str) -> Any:
             tkw = {"t": None, "rate": float(container.rate), "start": container.starting_time}
         ndim = len(data.shape)
         if ndim == 1:
-            return nap.Tsd(d=data, time_support=support, load_array=False, **tkw)
+            return Tsd(d=data, time_support=support, load_array=False, **tkw)
         if ndim == 2:
             columns = None
             metadata = None
@@ -313,7 +302,7 @@ def from_nwb_container(container: Any, siblings: Any, path: str) -> Any:
                 metadata = {
                     c: _read_column(cols[c]) for c in cols.colnames if c != LABEL_COLUMN
                 } or None
-            return nap.TsdFrame(
+            return TsdFrame(
                 d=data,
                 time_support=support,
                 columns=columns,
@@ -321,22 +310,22 @@ def from_nwb_container(container: Any, siblings: Any, path: str) -> Any:
                 load_array=False,
                 **tkw,
             )
-        return nap.TsdTensor(d=data, time_support=support, load_array=False, **tkw)
+        return TsdTensor(d=data, time_support=support, load_array=False, **tkw)
     if isinstance(container, Units):
         ids = np.asarray(container.id[:])
         spikes = {
-            int(i): nap.Ts(t=np.asarray(container.get_unit_spike_times(k), dtype=np.float64))
+            int(i): Ts(t=np.asarray(container.get_unit_spike_times(k), dtype=np.float64))
             for k, i in enumerate(ids)
         }
         if "obs_intervals" in container.colnames and len(ids):
             obs = np.asarray(container.get_unit_obs_intervals(0), dtype=np.float64)
-            support = nap.IntervalSet(start=obs[:, 0], end=obs[:, 1])
+            support = IntervalSet(start=obs[:, 0], end=obs[:, 1])
         skip = ("spike_times", "obs_intervals", "electrodes", "waveforms", "electrode_group")
         meta = {c: _read_column(container[c]) for c in container.colnames if c not in skip}
-        return nap.TsGroup(spikes, time_support=support, metadata=meta or None)
+        return TsGroup(spikes, time_support=support, metadata=meta or None)
     if isinstance(container, EventsTable):
         t = np.asarray(container["timestamp"].data[:], dtype=np.float64)
-        return nap.Ts(t=t, time_support=support)
+        return Ts(t=t, time_support=support)
     if isinstance(container, TimeIntervals):
         return _iset_from_table(container)
     if isinstance(container, DynamicTable):

@@ -16,7 +16,7 @@ compressed as it is written. Only one block is in memory at a time.
 Examples
 --------
 >>> import numpy as np
->>> from memphys.io._nwb_iter import LazyDataIterator
+>>> from memphys.io.nwb._iter import LazyDataIterator
 >>> it = LazyDataIterator(np.arange(10, dtype="int16").reshape(5, 2), chunk_rows=2, chunk_size=2)
 >>> it.recommended_chunk_shape(), it.maxshape, it.dtype
 ((2, 2), (5, 2), dtype('int16'))
@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 from hdmf.data_utils import AbstractDataChunkIterator, DataChunk
 
+from memphys.arrays import as_lazy
+from memphys.engine import chunk_size_from_job_kwargs, iter_chunks, resolve_job_kwargs
 from memphys.errors import MemphysValueError
 
 __all__ = ["LazyDataIterator", "TimestampIterator", "default_chunk_rows"]
@@ -139,8 +141,6 @@ class LazyDataIterator(_RowIterator):
         sampling_rate: float | None = None,
         **job_kwargs: Any,
     ) -> None:
-        from memphys.arrays import as_lazy
-
         src = as_lazy(source)
         n = int(src.shape[0])
         trail = tuple(int(s) for s in (src.shape[1:] if trailing is None else trailing))
@@ -160,8 +160,6 @@ class LazyDataIterator(_RowIterator):
         self._job_kwargs = job_kwargs
 
     def _block_rows(self) -> int:
-        from memphys.engine import chunk_size_from_job_kwargs, resolve_job_kwargs
-
         in_row = int(np.prod(self._src.shape[1:], dtype=np.int64)) * self._src.dtype.itemsize
         factor = 2.0 + (self._dtype.itemsize / max(1, self._src.dtype.itemsize))
         job = resolve_job_kwargs(**self._job_kwargs)
@@ -176,8 +174,6 @@ class LazyDataIterator(_RowIterator):
         return max(self._chunk_rows, (size // self._chunk_rows) * self._chunk_rows)
 
     def _iter_blocks(self) -> Iterator[tuple[int, int, np.ndarray]]:
-        from memphys.engine import iter_chunks
-
         if self._shape[0] == 0:
             return
         kw = {k: v for k, v in self._job_kwargs.items() if k == "progress_bar"}

@@ -65,8 +65,15 @@ from typing import Any
 
 import numpy as np
 
-from memphys.errors import FileFormatError, MemphysError, MemphysKeyError, MemphysTypeError
-from memphys.io import _nwb_build as build
+from memphys.arrays.hdf5_array import _HANDLES
+from memphys.errors import (
+    FileFormatError,
+    MemphysError,
+    MemphysFileNotFoundError,
+    MemphysKeyError,
+    MemphysTypeError,
+)
+from memphys.io.nwb import _build as build
 
 __all__ = ["NWBFile", "load_nwb", "unique_keys"]
 
@@ -267,8 +274,6 @@ class NWBFile(UserDict[str, Any]):
         elif isinstance(file, str | os.PathLike):
             path = Path(file)
             if not path.exists():
-                from memphys.errors import MemphysFileNotFoundError
-
                 raise MemphysFileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), file)
             self.path, self.name = path, path.stem
             self.io, self.nwb = _open(path)
@@ -390,8 +395,6 @@ class NWBFile(UserDict[str, Any]):
         if self.io is not None:
             self.io.close()
         if self.path is not None:
-            from memphys.arrays.hdf5_array import _HANDLES
-
             _HANDLES.close(os.path.abspath(self.path))
 
     def __enter__(self) -> NWBFile:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from memphys.core import IntervalSet, TsdFrame
 from memphys.errors import FileFormatError, MemphysFileNotFoundError, MemphysValueError
 
 __all__ = ["Session", "load_session"]
@@ -58,9 +59,6 @@ class Session:
 
     def _read(self) -> None:
         import pynwb
-
-        from memphys.core.interval_set import IntervalSet
-        from memphys.core.tsd_frame import TsdFrame
 
         with pynwb.NWBHDF5IO(self.nwbfilepath, "r") as io:
             nwb = io.read()

@@ -9,7 +9,7 @@ Public functions:
 - :func:`make_processed_copy`: a new, small NWB file holding a processing module with
   your processed objects and external links to the raw file's acquisition data.
 
-Conversions (see :mod:`memphys.io._nwb_write_convert`): ``Tsd``/``TsdFrame``/``TsdTensor`` ->
+Conversions (see :mod:`memphys.io.nwb._convert`): ``Tsd``/``TsdFrame``/``TsdTensor`` ->
 ``TimeSeries`` (``rate`` and ``starting_time`` when the time index is regular,
 ``timestamps`` otherwise; a time support other than ``[first, last sample]`` in a
 ``TimeIntervals`` named ``<name>_time_support`` next to it; TsdFrame column labels and
@@ -36,7 +36,7 @@ Examples
 >>> import os, tempfile
 >>> import numpy as np
 >>> import memphys as nap
->>> from memphys.io.nwb_write import write_nwb, add_scratch, get_scratch
+>>> from memphys.io.nwb.write import write_nwb, add_scratch, get_scratch
 >>> path = os.path.join(tempfile.mkdtemp(), "session.nwb")
 >>> lfp = nap.TsdFrame(t=np.arange(1000) / 1250, d=np.ones((1000, 2), dtype="float32"))
 >>> write_nwb(lfp, path, "lfp", location="processing", module="ecephys").name
@@ -67,6 +67,7 @@ from memphys.errors import (
     MemphysTypeError,
     MemphysValueError,
 )
+from memphys.io.nwb._convert import from_nwb_container, kind_of, to_nwb_containers
 
 __all__ = ["LOCATIONS", "add_scratch", "get_scratch", "make_processed_copy", "write_nwb"]
 
@@ -157,8 +158,6 @@ def _new_nwbfile(nwbfile_kwargs: Mapping[str, Any] | None) -> Any:
 def _normalize(
     obj: Any, name: str | None, description: str | Mapping[str, str] | None
 ) -> dict[str, tuple[Any, str | None]]:
-    from memphys.io._nwb_write_convert import kind_of
-
     is_dict = isinstance(obj, Mapping) and type(obj).__name__ != "TsGroup"
     if is_dict:
         if name is not None:
@@ -337,8 +336,6 @@ def _builder(
     stream: bool,
     job_kwargs: dict[str, Any],
 ) -> Callable[[], list[tuple[str, list[Any]]]]:
-    from memphys.io._nwb_write_convert import to_nwb_containers
-
     def build() -> list[tuple[str, list[Any]]]:
         return [
             (
@@ -574,8 +571,6 @@ def get_scratch(path: str | os.PathLike[str], name: str) -> Any:
     array([1., 1., 1.])
     """
     from pynwb import NWBHDF5IO
-
-    from memphys.io._nwb_write_convert import from_nwb_container
 
     p = pathlib.Path(os.fspath(path))
     if not p.exists():

@@ -53,12 +53,28 @@ from typing import Any
 
 import numpy as np
 
+from memphys._validation import check_positive_float
+from memphys.arrays import as_lazy
+from memphys.core import IntervalSet, Ts, Tsd, TsdFrame, TsdTensor, TsGroup
+from memphys.core.time_index import ExplicitTimeIndex, RegularTimeIndex, time_index_from_recipe
+from memphys.engine.job_kwargs import resolve_job_kwargs
+from memphys.engine.reducers import Max, Min, ReducerGroup
+from memphys.engine.run import _selected_trailing, run_blocks
+from memphys.engine.sinks import (
+    COMPLETE_ATTR,
+    PARTIAL_SUFFIX,
+    ZarrSink,
+    _remove_path,
+    _replace_path,
+    check_complete,
+)
 from memphys.errors import (
     FileFormatError,
     MemphysFileNotFoundError,
     MemphysTypeError,
     MemphysValueError,
 )
+from memphys.io._stream import data_source, plan_for, stream
 
 __all__ = [
     "FORMAT_VERSION",
@@ -76,7 +92,15 @@ FORMAT_VERSION = 1
 
 _BLOSC_NAMES = ("zstd", "lz4", "lz4hc", "zlib", "blosclz")
 _OTHER_NAMES = ("lzma", "gzip", "bz2")
-_KINDS = ("Ts", "Tsd", "TsdFrame", "TsdTensor", "IntervalSet")
+#: The classes a store may hold, by the ``type`` attribute of the store (most derived first).
+_CLASSES: dict[str, type[Any]] = {
+    "TsdFrame": TsdFrame,
+    "TsdTensor": TsdTensor,
+    "Tsd": Tsd,
+    "Ts": Ts,
+    "IntervalSet": IntervalSet,
+}
+_KINDS = tuple(_CLASSES)
 
 
 # ------------------------------------------------------------------------------ codecs
@@ -282,15 +306,14 @@ def smallest_integer_dtype(lo: Any, hi: Any, like: Any = None) -> np.dtype[Any]:
 
 
 def _kind(obj: Any) -> str:
-    names = [getattr(obj, "nap_class", None)] + [c.__name__ for c in type(obj).__mro__]
-    for name in names:
-        if name in _KINDS:
-            return str(name)
-        if name == "TsGroup":
-            raise MemphysTypeError(
-                "Invalid type for `obj`: a TsGroup cannot be saved to Zarr yet; expected Ts, "
-                "Tsd, TsdFrame, TsdTensor or IntervalSet. Save it to '.npz' (or NWB) instead."
-            )
+    for name, cls in _CLASSES.items():
+        if isinstance(obj, cls):
+            return name
+    if isinstance(obj, TsGroup):
+        raise MemphysTypeError(
+            "Invalid type for `obj`: a TsGroup cannot be saved to Zarr yet; expected Ts, "
+            "Tsd, TsdFrame, TsdTensor or IntervalSet. Save it to '.npz' (or NWB) instead."
+        )
     raise MemphysTypeError(
         "Invalid type for `obj`: expected Ts, Tsd, TsdFrame, TsdTensor or IntervalSet, but "
         f"got {type(obj).__name__}."
@@ -392,10 +415,6 @@ def _write_times(group: Any, ti: Any, chunk_len: int, compressors: list[Any]) ->
 
 
 def _data_minmax(src: Any, channels: Any, squeeze: bool, job: Any) -> tuple[Any, Any]:
-    from memphys.engine.reducers import Max, Min, ReducerGroup
-    from memphys.engine.run import run_blocks
-    from memphys.io._stream import plan_for
-
     if src.shape[0] == 0:
         return 0, 0
     red = ReducerGroup({"min": Min(axis=None), "max": Max(axis=None)})
@@ -461,8 +480,6 @@ def save_zarr(
     >>> load_zarr(path).values.dtype
     dtype('int8')
     """
-    from memphys.engine.job_kwargs import resolve_job_kwargs
-
     kind = _kind(obj)
     if not isinstance(path, str | os.PathLike):
         raise MemphysTypeError(
@@ -496,15 +513,6 @@ def _save(
     report: bool,
 ) -> SaveReport | None:
     import zarr
-
-    from memphys.engine.sinks import (
-        COMPLETE_ATTR,
-        PARTIAL_SUFFIX,
-        ZarrSink,
-        _remove_path,
-        _replace_path,
-    )
-    from memphys.io._stream import data_source, plan_for, stream
 
     partial = dest + PARTIAL_SUFFIX
     t0 = time.perf_counter()
@@ -546,7 +554,6 @@ def _save(
                     stored = smallest_integer_dtype(lo, hi, like=dtype)
                 plan = plan_for(src, channels, job)
                 chunk_len = max(1, int(plan.chunk_size))
-                from memphys.engine.run import _selected_trailing
 
                 trailing = () if squeeze else _selected_trailing(src, channels)
                 shape = (int(src.shape[0]), *trailing)
@@ -617,12 +624,6 @@ def _open_node(path: Path) -> Any:
 
 
 def _as_series(data: Any, rate: float, start: float, columns: Any) -> Any:
-    from memphys._validation import check_positive_float
-    from memphys.core.time_index import RegularTimeIndex
-    from memphys.core.tsd import Tsd
-    from memphys.core.tsd_frame import TsdFrame
-    from memphys.core.tsd_tensor import TsdTensor
-
     rate = check_positive_float("rate", rate)
     ti = RegularTimeIndex(start=float(start), rate=rate, n=int(data.shape[0]))
     lazy = not isinstance(data, np.ndarray)
@@ -634,10 +635,6 @@ def _as_series(data: Any, rate: float, start: float, columns: Any) -> Any:
 
 
 def _build(root: Any, path: Path, lazy: bool) -> Any:
-    from memphys.arrays import as_lazy
-    from memphys.core.interval_set import IntervalSet
-    from memphys.core.time_index import ExplicitTimeIndex, time_index_from_recipe
-
     attrs = dict(root.attrs)
     kind = attrs.get("type")
     if kind not in _KINDS:
@@ -664,7 +661,7 @@ def _build(root: Any, path: Path, lazy: bool) -> Any:
         t = root["t"]
         tsrc: Any = t[:] if not lazy else as_lazy(t)
         ti = ExplicitTimeIndex(tsrc, check=False)
-    cls = _class(kind)
+    cls = _CLASSES[kind]
     if kind == "Ts":
         return cls._from_trusted(ti, support)
     d = root["d"]
@@ -677,12 +674,6 @@ def _build(root: Any, path: Path, lazy: bool) -> Any:
             obj.set_info(meta)
         return obj
     return cls._from_trusted(ti, support, values)
-
-
-def _class(kind: str) -> Any:
-    import memphys
-
-    return getattr(memphys, kind)
 
 
 def load_zarr(
@@ -733,8 +724,6 @@ def load_zarr(
     1.5          4
     dtype: float32, shape: (4,)
     """
-    from memphys.engine.sinks import check_complete
-
     p = Path(path)
     if not p.exists():
         check_complete(p)  # IncompleteWriteError for a leftover .partial, else not found
@@ -744,8 +733,6 @@ def load_zarr(
 
 def _load(p: Path, lazy: bool, rate: float | None, start: float, columns: Any) -> Any:
     import zarr
-
-    from memphys.engine.sinks import check_complete
 
     node = _open_node(p)
     check_complete(p)
