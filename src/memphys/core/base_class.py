@@ -307,7 +307,7 @@ class _Base(abc.ABC):
         - ``.npz`` (or any other suffix, replaced by ``.npz`` as pynapple does): pynapple's
           keys (``t``, ``d``, ``start``, ...), readable by pynapple.
         - ``.zarr``: a Zarr v3 store (Blosc zstd + bit-shuffle by default) written through
-          the engine; ``kwargs`` are those of :func:`memphys.io.zarr_store.save_zarr`
+          the engine; ``kwargs`` are those of :func:`memphys.io.zarr.save_zarr`
           (``compressor``, ``filters``, ``shrink_integers``, ``report``, job kwargs such
           as ``n_jobs``).
         - ``.npy`` or ``.dat``/``.bin``/``.raw``: the values only (no times), streamed;

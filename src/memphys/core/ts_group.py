@@ -134,6 +134,8 @@ class TsGroup(UserDict, _MetadataMixin):
     memphys.errors.MemphysTypeError: Metadata keys must be strings!
     """
 
+    _protected_metadata = frozenset({"rate"})  # computed: never set, dropped or restricted away
+
     index: np.ndarray
     """The keys (unit ids), sorted, as an int64 array."""
 

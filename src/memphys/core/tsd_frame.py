@@ -80,6 +80,8 @@ class TsdFrame(_BaseTsd, _MetadataMixin):
     dtype: int64, shape: (2, 2)
     """
 
+    _metadata_rows = "columns"  # the rows of the metadata are the columns
+
     def __init__(
         self,
         t: Any = None,
