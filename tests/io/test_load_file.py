@@ -161,8 +161,9 @@ def test_import_memphys_registers_the_readers_without_importing_their_code():
         "'memphys.io.npz.read', 'memphys.io.npz.write', 'memphys.io.folder', "
         "'memphys.io.interface', 'memphys.io.zarr.store', 'memphys.io.nwb.read') "
         "if m in sys.modules)); "
-        "from memphys.io.readers import readers; from memphys._writers import writer_suffixes; "
-        "print([r.name for r in readers(plugins=False)], writer_suffixes())"
+        "from memphys.io.readers import list_readers; "
+        "from memphys._writers import writer_suffixes; "
+        "print([r.name for r in list_readers(plugins=False)], writer_suffixes())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     lines = out.stdout.split("\n")

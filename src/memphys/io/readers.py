@@ -16,7 +16,7 @@ point group ``memphys.readers``, whose entries name a :class:`Reader` subclass::
     myformat = "mypackage.reader:MyFormatReader"
 
 Entry points are read only when a path is recognised by no registered reader, or when
-all readers are listed (:func:`readers`): reading them costs ~0.2 s in a large
+all readers are listed (:func:`list_readers`): reading them costs ~0.2 s in a large
 environment.
 
 Examples
@@ -48,7 +48,7 @@ __all__ = [
     "Reader",
     "find_reader",
     "get_reader",
-    "readers",
+    "list_readers",
     "register_reader",
     "supported_extensions",
     "unregister_reader",
@@ -234,12 +234,12 @@ def _reset_plugins() -> None:
     _PLUGINS = None
 
 
-def readers(*, plugins: bool = True) -> list[Reader]:
+def list_readers(*, plugins: bool = True) -> list[Reader]:
     """The readers in the order ``load_file`` asks them: registered, then entry points.
 
     An entry point whose name is already registered is left out.
 
-    >>> [r.name for r in readers(plugins=False)]
+    >>> [r.name for r in list_readers(plugins=False)]
     ['npz', 'npy', 'zarr', 'binary', 'nwb', 'neo']
     """
     out = list(_READERS)
@@ -250,7 +250,7 @@ def readers(*, plugins: bool = True) -> list[Reader]:
 
 
 def _unknown(name: str) -> MemphysKeyError:
-    names = ", ".join(repr(r.name) for r in readers())
+    names = ", ".join(repr(r.name) for r in list_readers())
     return MemphysKeyError(
         f"Invalid value for `name`: allowed readers are {names}, but got {name!r}."
     )
@@ -296,4 +296,4 @@ def supported_extensions() -> list[str]:
     >>> ".npz" in supported_extensions()
     True
     """
-    return sorted({ext for r in readers() for ext in r.extensions})
+    return sorted({ext for r in list_readers() for ext in r.extensions})
