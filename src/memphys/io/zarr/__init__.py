@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from memphys.errors import MemphysValueError
 from memphys.io._lazy import lazy_attribute
 from memphys.io.readers import Reader
 
@@ -69,9 +70,8 @@ class ZarrReader(Reader):
 
 def save(obj: Any, filename: Any, **kwargs: Any) -> Any:
     """``obj.save("x.zarr", **kwargs)``: see ``save_zarr`` (returns its report, if asked)."""
-    from memphys.core import TsGroup
-    from memphys.errors import MemphysValueError
-    from memphys.io.zarr.store import save_zarr  # imports zarr and memphys.core
+    from memphys.core import TsGroup  # not at import: memphys.core imports pandas
+    from memphys.io.zarr.store import save_zarr
 
     if isinstance(obj, TsGroup):
         raise MemphysValueError(
