@@ -11,7 +11,7 @@ import memphys as nap
 from memphys.errors import FileFormatError, MemphysFileNotFoundError, MemphysValueError
 from memphys.io.npy.array import load_npy, save_npy
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"shared test data not found at {DATA} (../shared/data)"
 )

@@ -24,7 +24,7 @@ import textwrap
 
 import pytest
 
-BENCH_DIR = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
+BENCH_DIR = pathlib.Path(__file__).resolve().parents[3] / "benchmarks"
 LIMIT = 300 * 2**20
 
 SCRIPT = textwrap.dedent(

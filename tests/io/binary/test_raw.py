@@ -17,7 +17,7 @@ from memphys.errors import (
 )
 from memphys.io.binary.raw import MAX_CHANNELS, ChannelView, load_binary_file, save_binary
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"shared test data not found at {DATA} (../shared/data)"
 )

@@ -10,7 +10,7 @@ import pytest
 from memphys.errors import FileFormatError, MemphysFileNotFoundError
 from memphys.io.binary.neuroscope import find_xml, read_xml
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 YUTA = DATA / "neuroscope_YutaMouse42-151117_stub"
 A2929 = DATA / "neuroscope_klusters_pynapple_A2929-200711"
 needs_data = pytest.mark.skipif(

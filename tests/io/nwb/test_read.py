@@ -31,7 +31,7 @@ from memphys.errors import (
 )
 from memphys.io.nwb.read import NWBFile, unique_keys
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 RNG = np.random.default_rng(0)
 
 

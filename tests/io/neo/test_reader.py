@@ -17,7 +17,7 @@ import pytest
 import memphys as nap
 from memphys.errors import FileFormatError, MemphysFileNotFoundError, MemphysTypeError
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 
 def _data(name: str) -> Path:

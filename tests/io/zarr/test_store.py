@@ -35,7 +35,7 @@ from memphys.io.zarr.store import (
     smallest_integer_dtype,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BENCH_DIR = ROOT / "benchmarks"
 DATA = ROOT.parent / "shared" / "data"
 
