@@ -87,7 +87,7 @@ def convert(a: dict[str, Any]) -> dict[str, Any]:
     if os.path.exists(a["dst"]):
         shutil.rmtree(a["dst"])
     if a["lib"].startswith("memphys"):
-        import memphys.io.zarr_store  # noqa: F401  (import outside the timing)
+        import memphys.io.zarr.store  # noqa: F401  (import outside the timing)
 
         def run() -> Any:
             return _convert_memphys(a)

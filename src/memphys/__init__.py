@@ -3,7 +3,9 @@
 pynapple's API (``import memphys as nap``) over lazy sources (memmap, ``.npy``, zarr,
 HDF5/NWB, neo) and a chunked engine that runs every analysis in bounded memory.
 
-Heavy submodules are imported on first use, so ``import memphys`` stays fast.
+Heavy submodules are imported on first use, so ``import memphys`` stays fast. Importing
+``memphys`` registers the readers and writers of :mod:`memphys.io` (light: each format's
+code is imported when a file of it is first opened or saved).
 
 Examples
 --------
@@ -18,6 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+import memphys.io as _io  # registers the readers and writers
 from memphys.config import (
     config_context,
     get_config,
@@ -28,7 +31,7 @@ from memphys.config import (
 
 __version__ = "0.1.0.dev0"
 
-# public name -> module that defines it (imported on first attribute access)
+# public name of the data model -> module that defines it (imported on first access)
 _LAZY: dict[str, str] = {
     "IntervalSet": "memphys.core.interval_set",
     "Ts": "memphys.core.ts",
@@ -43,15 +46,20 @@ _LAZY: dict[str, str] = {
     "sort_by_time": "memphys.core.time_index",
     "as_lazy": "memphys.arrays",
     "from_recipe": "memphys.arrays",
-    "load_file": "memphys.io.interface",
-    "load_folder": "memphys.io.interface",
-    "load_binary_file": "memphys.io.binary",
-    "Folder": "memphys.io.folder",
-    "NPZFile": "memphys.io.npz",
-    "EphysReader": "memphys.io.ephys",
-    "NWBFile": "memphys.io.nwb_read",
-    "load_session": "memphys.io.nwb_session",
 }
+
+#: pynapple's names of files and folders, found in memphys.io (which finds them in its
+#: format families).
+_IO_NAMES = (
+    "load_file",
+    "load_folder",
+    "load_binary_file",
+    "Folder",
+    "NPZFile",
+    "EphysReader",
+    "NWBFile",
+    "load_session",
+)
 
 _SUBMODULES = ("core", "arrays", "engine", "io", "process", "errors", "config", "cli")
 
@@ -63,12 +71,17 @@ __all__ = [
     "reset_config",
     "set_config",
     *_LAZY,
+    *_IO_NAMES,
 ]
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _IO_NAMES:
+        value = getattr(_io, name)
         globals()[name] = value
         return value
     if name in _SUBMODULES:
@@ -88,7 +101,8 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     from memphys.process import NAMES as _PROCESS_NAMES
 
-    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES) | set(_PROCESS_NAMES))
+    names = set(_LAZY) | set(_IO_NAMES) | set(_SUBMODULES) | set(_PROCESS_NAMES)
+    return sorted(set(globals()) | names)
 
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,3 +121,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from memphys.core.tsd_frame import TsdFrame
     from memphys.core.tsd_tensor import TsdTensor
     from memphys.io.binary import load_binary_file
+    from memphys.io.folder import Folder, load_folder
+    from memphys.io.interface import load_file
+    from memphys.io.neo import EphysReader
+    from memphys.io.npz import NPZFile
+    from memphys.io.nwb import NWBFile, load_session

@@ -527,7 +527,7 @@ def test_save_and_load(tmp_path, metadata):
     with np.load(path, allow_pickle=True) as f:
         assert {"start", "end", "type", "_metadata"} <= set(f.keys())
         assert f["type"][0] == "IntervalSet"
-        back = IntervalSet._from_npz_reader(f)
+    back = nap.load_file(path)
     np.testing.assert_array_equal(back.values, ep.values)
     if metadata:
         assert list(back.label) == metadata["label"]
@@ -544,8 +544,7 @@ def test_load_old_npz_with_dataframe_dict(tmp_path, ep_meta):
         type=np.array(["IntervalSet"]),
         _metadata=ep_meta.metadata.to_dict(),
     )
-    with np.load(fname, allow_pickle=True) as f:
-        back = IntervalSet._from_npz_reader(f)
+    back = nap.load_file(fname)
     assert list(back.label) == ["a", "b", "c", "d"]
 
 

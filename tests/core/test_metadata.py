@@ -21,6 +21,8 @@ def ep():
 class Units(_MetadataMixin):
     """A minimal TsGroup-like user of the mixin (rows = unit labels, a protected 'rate')."""
 
+    _protected_metadata = frozenset({"rate"})
+
     def __init__(self, keys):
         self.index = np.asarray(keys)
         self.nap_class = "TsGroup"

@@ -385,7 +385,7 @@ def test_save_and_read_back(tmp_path, group):
     with np.load(path, allow_pickle=True) as f:
         assert set(f.keys()) == {"type", "_metadata", "t", "index", "keys", "start", "end"}
         assert np.all(np.diff(f["t"]) >= 0)
-        back = nap.TsGroup._from_npz_reader(f)
+    back = nap.load_file(path)
     assert back.keys() == group.keys()
     assert back.label.tolist() == ["a", "b", "c"]
     np.testing.assert_allclose(back.rates, group.rates)
@@ -398,8 +398,7 @@ def test_save_tsd_keeps_values_at_repeated_times(tmp_path):
     b = nap.Tsd(t=[1.0, 1.0, 3.0], d=[-1.0, -2.0, -3.0])
     g = nap.TsGroup({0: a, 1: b}, time_support=nap.IntervalSet(0, 3))
     g.save(tmp_path / "g")
-    with np.load(tmp_path / "g.npz", allow_pickle=True) as f:
-        back = nap.TsGroup._from_npz_reader(f)
+    back = nap.load_file(tmp_path / "g.npz")
     np.testing.assert_array_equal(back[0].values, a.values)
     np.testing.assert_array_equal(back[1].values, b.values)
 
@@ -427,8 +426,7 @@ def test_read_legacy_metadata_layouts(tmp_path, group):
         _metadata=group.metadata.drop(columns="rate").to_dict(),
         extra=np.array([7, 8, 9]),
     )
-    with np.load(path, allow_pickle=True) as f:
-        back = nap.TsGroup._from_npz_reader(f)
+    back = nap.load_file(path)
     assert back.label.tolist() == ["a", "b", "c"]
     assert back.extra.tolist() == [7, 8, 9]
 

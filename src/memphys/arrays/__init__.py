@@ -26,8 +26,13 @@ from memphys.arrays.base import (
     normalize_channels,
     register_adapter,
 )
+from memphys.arrays.dask_array import DaskArray
 from memphys.arrays.duck_array import DuckArray
+from memphys.arrays.hdf5_array import HDF5Array
+from memphys.arrays.neo_array import ColumnSelectArray, NeoArray, ScaledArray
 from memphys.arrays.numpy_array import MemmapArray, NpyFileArray, NumpyArray
+from memphys.arrays.views import RowRangesView, RowSliceView
+from memphys.arrays.zarr_array import ZarrArray
 from memphys.errors import MemphysTypeError
 
 __all__ = [
@@ -37,6 +42,14 @@ __all__ = [
     "MemmapArray",
     "NpyFileArray",
     "DuckArray",
+    "ZarrArray",
+    "HDF5Array",
+    "DaskArray",
+    "NeoArray",
+    "ColumnSelectArray",
+    "ScaledArray",
+    "RowSliceView",
+    "RowRangesView",
     "as_lazy",
     "from_recipe",
     "is_lazy_source",
@@ -90,16 +103,10 @@ def as_lazy(obj: Any) -> LazyArray:
         )
     mod = _module_name(obj)
     if mod == "zarr":
-        from memphys.arrays.zarr_array import ZarrArray
-
         return ZarrArray(obj)
     if mod == "h5py":
-        from memphys.arrays.hdf5_array import HDF5Array
-
         return HDF5Array(obj)
     if mod == "dask":
-        from memphys.arrays.dask_array import DaskArray
-
         return DaskArray(obj)
     if hasattr(obj, "shape") and hasattr(obj, "dtype") and hasattr(obj, "__getitem__"):
         return DuckArray(obj)

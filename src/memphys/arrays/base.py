@@ -27,7 +27,6 @@ array([ 9, 11], dtype=int16)
 from __future__ import annotations
 
 import abc
-import importlib
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
@@ -47,18 +46,11 @@ __all__ = [
 #: A channel (axis 1) selection: None for all, a slice, or a sequence of integer positions.
 ChannelSelection = slice | Sequence[int] | np.ndarray | None
 
+#: Recipe ``kind`` -> adapter class. Every adapter module registers its class when it is
+#: imported, and ``memphys.arrays`` imports them all (their heavy libraries, zarr, h5py and
+#: dask, are imported only when an adapter is made), so a recipe is rebuilt in any process
+#: that has imported memphys.
 _REGISTRY: dict[str, type[LazyArray]] = {}
-
-# Adapters over heavy libraries register when their module is imported; a recipe naming one
-# of these kinds imports it on demand (so `import memphys.arrays` stays free of zarr/h5py/dask).
-_LAZY_ADAPTER_MODULES: dict[str, str] = {
-    "zarr": "memphys.arrays.zarr_array",
-    "hdf5": "memphys.arrays.hdf5_array",
-    "dask": "memphys.arrays.dask_array",
-    "row_slice": "memphys.arrays.views",
-    "row_ranges": "memphys.arrays.views",
-    **dict.fromkeys(("neo", "column_select", "scaled"), "memphys.arrays.neo_array"),
-}
 
 
 def register_adapter(cls: type[LazyArray]) -> type[LazyArray]:
@@ -69,11 +61,6 @@ def register_adapter(cls: type[LazyArray]) -> type[LazyArray]:
     return cls
 
 
-def _ensure_registered() -> None:
-    # Adapter modules register themselves on import; import them on first need.
-    import memphys.arrays  # noqa: F401
-
-
 def from_recipe(recipe: dict[str, Any]) -> LazyArray:
     """Rebuild an adapter from the dict returned by :meth:`LazyArray.recipe`.
 
@@ -82,17 +69,14 @@ def from_recipe(recipe: dict[str, Any]) -> LazyArray:
     memphys.errors.SourceError
         If the recipe's ``kind`` is unknown or its source cannot be opened.
     """
-    _ensure_registered()
     if not isinstance(recipe, dict) or "kind" not in recipe:
         raise SourceError(
             f"Invalid value for `recipe`: expected a dict with a 'kind' key, but got {recipe!r}."
         )
     kind = recipe["kind"]
-    if isinstance(kind, str) and kind not in _REGISTRY and kind in _LAZY_ADAPTER_MODULES:
-        importlib.import_module(_LAZY_ADAPTER_MODULES[kind])
     cls = _REGISTRY.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        kinds = ", ".join(sorted(set(_REGISTRY) | set(_LAZY_ADAPTER_MODULES)))
+        kinds = ", ".join(sorted(_REGISTRY))
         raise SourceError(
             f"Unknown array recipe kind {recipe['kind']!r}: allowed kinds are {kinds}."
         )

@@ -23,15 +23,13 @@ array([[ 9],
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import pickle
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cloudpickle
-import dask
-import dask.array as da
 import numpy as np
 
 from memphys.arrays._select import decode_payload, read_sliced
@@ -40,6 +38,13 @@ from memphys.arrays.numpy_array import MemmapArray
 from memphys.errors import MemphysTypeError, SourceError
 
 __all__ = ["DaskArray"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dask.array as da
+
+# dask and cloudpickle are imported by the functions that need them: the module registers
+# its adapter when memphys.arrays is imported, without importing dask (an optional
+# dependency).
 
 
 def _memmap_from_recipe(recipe: dict[str, Any]) -> np.memmap[Any, Any] | np.ndarray:
@@ -57,23 +62,34 @@ def _memmap_from_recipe(recipe: dict[str, Any]) -> np.memmap[Any, Any] | np.ndar
     )
 
 
-class _RecipePickler(cloudpickle.CloudPickler):
-    """cloudpickle, with file-backed memmaps sent as their recipe instead of their bytes."""
+def _memmap_reducer(obj: Any) -> Any:
+    """A file-backed memmap as its recipe (NotImplemented for anything else)."""
+    if isinstance(obj, np.memmap) and getattr(obj, "filename", None) is not None:
+        try:
+            recipe = MemmapArray.from_memmap(obj).recipe()
+        except SourceError:
+            pass
+        else:
+            return (_memmap_from_recipe, (recipe,))
+    return NotImplemented
 
-    def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, np.memmap) and getattr(obj, "filename", None) is not None:
-            try:
-                recipe = MemmapArray.from_memmap(obj).recipe()
-            except SourceError:
-                pass
-            else:
-                return (_memmap_from_recipe, (recipe,))
-        return super().reducer_override(obj)
+
+@functools.cache
+def _pickler_class() -> type:
+    """cloudpickle's pickler, with file-backed memmaps sent as their recipe, not their bytes."""
+    import cloudpickle
+
+    class _RecipePickler(cloudpickle.CloudPickler):
+        def reducer_override(self, obj: Any) -> Any:
+            reduced = _memmap_reducer(obj)
+            return super().reducer_override(obj) if reduced is NotImplemented else reduced
+
+    return _RecipePickler
 
 
 def _dumps(obj: Any) -> bytes:
     buf = io.BytesIO()
-    _RecipePickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    _pickler_class()(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
     return buf.getvalue()
 
 
@@ -119,6 +135,8 @@ class DaskArray(LazyArray):
     kind = "dask"
 
     def __init__(self, arr: Any) -> None:
+        import dask.array as da
+
         if not isinstance(arr, da.Array):
             raise MemphysTypeError(
                 f"Invalid type for `arr`: expected a dask.array.Array, but got "
@@ -145,6 +163,8 @@ class DaskArray(LazyArray):
         return _first_chunks(self._arr.chunks)
 
     def _compute(self, key: tuple[slice, ...]) -> np.ndarray:
+        import dask
+
         with dask.config.set(scheduler="synchronous"):
             return np.asarray(self._arr[key].compute())
 

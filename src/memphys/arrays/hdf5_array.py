@@ -25,9 +25,8 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import h5py
 import numpy as np
 
 from memphys.arrays._select import read_sliced
@@ -40,6 +39,12 @@ from memphys.errors import (
 )
 
 __all__ = ["HDF5Array"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    import h5py
+
+# h5py is imported by the functions that need it: the module registers its adapter when
+# memphys.arrays is imported, without importing h5py.
 
 
 class _HandleCache:
@@ -78,6 +83,8 @@ def _open_file(path: str) -> h5py.File:
             f"Invalid value for `path`: expected an existing HDF5 file, but got {path!r} "
             "(no such file)."
         )
+    import h5py
+
     try:
         return h5py.File(path, "r")
     except OSError as exc:
@@ -88,6 +95,8 @@ def _open_file(path: str) -> h5py.File:
 
 
 def _get_dataset(f: h5py.File, name: str) -> h5py.Dataset:
+    import h5py
+
     obj = f.get(name)
     if not isinstance(obj, h5py.Dataset):
         found = "nothing" if obj is None else f"a {type(obj).__name__}"
@@ -132,6 +141,8 @@ class HDF5Array(LazyArray):
     kind = "hdf5"
 
     def __init__(self, source: Any, name: str | None = None) -> None:
+        import h5py
+
         self._ds: h5py.Dataset | None
         if isinstance(source, h5py.Dataset):
             ds = source

@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import zarr
-import zarr.storage
 
 from memphys.arrays._select import read_sliced
 from memphys.arrays.base import LazyArray, register_adapter
@@ -35,7 +33,16 @@ from memphys.errors import MemphysFileNotFoundError, MemphysTypeError, SourceErr
 __all__ = ["ZarrArray"]
 
 
+if TYPE_CHECKING:  # pragma: no cover
+    import zarr
+
+# zarr is imported by the functions that need it: the module registers its adapter when
+# memphys.arrays is imported, without importing zarr.
+
+
 def _open(store: str, path: str, zarr_format: int | None) -> zarr.Array:
+    import zarr
+
     if not os.path.exists(store):
         raise MemphysFileNotFoundError(
             f"Invalid value for `store`: expected an existing zarr store, but got {store!r} "
@@ -85,6 +92,8 @@ class ZarrArray(LazyArray):
     def __init__(self, source: Any, path: str = "") -> None:
         if isinstance(source, str | os.PathLike):
             source = _open(os.fspath(source), path, None)
+        import zarr
+
         if not isinstance(source, zarr.Array):
             raise MemphysTypeError(
                 f"Invalid type for `source`: expected a zarr.Array or a store path, but got "
@@ -121,6 +130,8 @@ class ZarrArray(LazyArray):
     def recipe(self) -> dict[str, Any]:
         """Local store path, array path and zarr format; SourceError for other stores."""
         store = self._arr.store
+        import zarr.storage
+
         if isinstance(store, zarr.storage.LocalStore):
             root = os.path.abspath(os.fspath(store.root))
         else:

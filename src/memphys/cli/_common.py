@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 
 import click
 
+from memphys.errors import MemphysValueError
+from memphys.io.readers import Reader, find_reader, get_reader
+
 __all__ = [
-    "BINARY_EXTENSIONS",
     "SourceOptions",
     "handle_errors",
     "job_options",
@@ -31,8 +33,6 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Extensions read as raw interleaved binary by ``load_file``.
-BINARY_EXTENSIONS = (".dat", ".eeg", ".lfp", ".bin", ".raw")
 _SERIES = ("Tsd", "TsdFrame", "TsdTensor")
 
 
@@ -190,17 +190,20 @@ def _raw_kwargs(opts: SourceOptions) -> dict[str, Any]:
     return kw
 
 
-def _only_binary(path: Path, opts: SourceOptions) -> None:
+#: Readers of bare arrays, which take ``--sampling-rate`` as ``rate=``.
+_RATE_READERS = ("npy", "zarr")
+
+
+def _only_binary(path: Path, reader: Reader, opts: SourceOptions) -> None:
     options: list[tuple[str, object]] = [("--n-channels", opts.n_channels), ("--dtype", opts.dtype)]
-    if path.suffix.lower() not in (".npy", ".zarr"):
+    if reader.name not in _RATE_READERS:
         options.append(("--sampling-rate", opts.sampling_rate))
     given = [name for name, value in options if value is not None]
     if given:
-        from memphys.errors import MemphysValueError
-
+        binary = ", ".join(get_reader("binary").extensions)
         raise MemphysValueError(
             f"Invalid option {', '.join(given)} for {str(path)!r}: expected it only for a raw "
-            f"binary file ({', '.join(BINARY_EXTENSIONS)}), a bare .npy or zarr array "
+            f"binary file ({binary}), a bare .npy or zarr array "
             "(--sampling-rate), or with --format; this file stores its own parameters."
         )
 
@@ -217,24 +220,23 @@ def open_container(path: str | os.PathLike[str], opts: SourceOptions) -> Any:
         From the readers; their messages name the file and what to do.
     """
     import memphys as nap
-    from memphys.io.interface import LOADERS
 
     p = Path(path)
     if not p.exists():
         return nap.load_file(p)  # FileNotFoundError, or IncompleteWriteError for a .partial
-    ext = p.suffix.lower()
     if opts.fmt is not None:
         return _ephys(p, opts)
-    if ext == ".zarr" or (p.is_file() and ext in LOADERS):
-        if ext in BINARY_EXTENSIONS:
-            return nap.load_file(p, **_raw_kwargs(opts))
-        _only_binary(p, opts)
-        if ext in (".npy", ".zarr") and opts.sampling_rate is not None:
-            return nap.load_file(p, rate=opts.sampling_rate)
-        return nap.load_file(p)
-    if p.is_dir() and _holds_npz_or_nwb(p):
-        return nap.load_folder(p)
-    return _ephys(p, opts)
+    reader = find_reader(p)
+    if reader is None or reader.name == "neo":  # neo's: with the options of EphysReader
+        if p.is_dir() and _holds_npz_or_nwb(p):
+            return nap.load_folder(p)
+        return _ephys(p, opts)
+    if reader.name == "binary":
+        return nap.load_file(p, **_raw_kwargs(opts))
+    _only_binary(p, reader, opts)
+    if reader.name in _RATE_READERS and opts.sampling_rate is not None:
+        return nap.load_file(p, rate=opts.sampling_rate)
+    return nap.load_file(p)
 
 
 def _holds_npz_or_nwb(p: Path) -> bool:
@@ -277,8 +279,6 @@ def open_source(path: str | os.PathLike[str], opts: SourceOptions) -> tuple[Any,
     In a container, ``--stream`` picks the entry; without it, the only time series entry
     is used, and several are an error that lists them.
     """
-    from memphys.errors import MemphysValueError
-
     obj = open_container(path, opts)
     if not is_container(obj) or type(obj).__name__ == "Folder":
         if opts.stream is not None and not is_container(obj):

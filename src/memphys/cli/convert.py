@@ -35,7 +35,7 @@ COMPRESSORS = ("zstd", "lz4", "lz4hc", "blosclz", "zlib", "lzma", "gzip", "bz2",
 
 
 def report_rows(report: Any) -> list[tuple[str, str]]:
-    """Rows of the summary of a :class:`~memphys.io.zarr_store.SaveReport`."""
+    """Rows of the summary of a :class:`~memphys.io.zarr.store.SaveReport`."""
     stored = f" (stored as {report.stored_dtype})" if report.stored_dtype != report.dtype else ""
     return [
         ("wrote", str(report.path)),

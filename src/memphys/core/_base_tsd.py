@@ -20,6 +20,7 @@ import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from memphys.arrays.base import LazyArray
+from memphys.arrays.views import RowSliceView
 from memphys.core import _tsd_binning, _tsd_engine, _tsd_filters
 from memphys.core._time_index_base import TimeIndex
 from memphys.core.base_class import (
@@ -41,7 +42,12 @@ from memphys.core.base_class import (
     take_ranges,
 )
 from memphys.core.interval_set import IntervalSet
-from memphys.errors import MemphysRuntimeError, MemphysTypeError, MemphysValueError
+from memphys.errors import (
+    MemphysRuntimeError,
+    MemphysTypeError,
+    MemphysValueError,
+    TimeIndexError,
+)
 
 __all__ = ["_BaseTsd"]
 
@@ -296,8 +302,6 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
             nbytes = len(range(a, b)) * row_nbytes(d)
             if nbytes > budget():
                 if abs(step) == 1 and all(k == slice(None) for k in rest):
-                    from memphys.arrays.views import RowSliceView
-
                     return RowSliceView(adapter(d), a, b), t_sel
                 raise budget_error("this selection", nbytes, d)
             block = self._read_block(a, b)
@@ -331,8 +335,6 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
         pos = np.where(pos < 0, pos + n, pos)
         t_sel = ti[pos] if pos.size == 0 or bool(np.all(np.diff(pos) >= 0)) else None
         if t_sel is None:
-            from memphys.errors import TimeIndexError
-
             raise TimeIndexError(
                 "Invalid value for `key`: expected positions in increasing order (a time "
                 "series keeps its times sorted), but got unsorted positions. Sort them with "

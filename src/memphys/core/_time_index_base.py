@@ -1,5 +1,11 @@
 """The abstract :class:`TimeIndex` shared by the regular and explicit time indexes.
 
+Also what every kind of index relies on: the validity rule of timestamps
+(:func:`scan_timestamps`), pynapple's ndarray-based :class:`TsIndex` and the rebuilding of
+an index from its recipe (:func:`time_index_from_recipe`), which finds the class of each
+``kind`` in the registry that the subclasses fill when they are defined. This module names
+none of its subclasses.
+
 Public names are re-exported by :mod:`memphys.core.time_index`; import them from there.
 """
 
@@ -7,15 +13,32 @@ from __future__ import annotations
 
 import abc
 import numbers
-from typing import Any
+import warnings
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
 
-from memphys._validation import describe
+from memphys._validation import check_option, describe, value_error
+from memphys.config import TIME_UNITS, get_config
 from memphys.core.time_units import check_time_units, unit_factor
-from memphys.errors import MemphysTypeError, ShapeMismatchError
+from memphys.errors import (
+    MemphysTypeError,
+    MemphysValueError,
+    ShapeMismatchError,
+    TimeIndexError,
+)
 
-__all__ = ["TimeIndex", "BLOCK", "check_same_length", "in_units_array", "as_query"]
+__all__ = [
+    "TimeIndex",
+    "TsIndex",
+    "BLOCK",
+    "check_same_length",
+    "in_units_array",
+    "as_query",
+    "scan_timestamps",
+    "time_index_from_recipe",
+]
 
 #: Number of samples handled per block by every chunked pass over timestamps (4 MiB of
 #: float64). Temporaries of a pass are a small multiple of this, never O(n).
@@ -66,6 +89,56 @@ def check_same_length(t: Any, d: Any, names: tuple[str, str] = ("t", "d")) -> No
         )
 
 
+_SORT_HINT = "Use memphys.sort_by_time(t, d) to reorder times and data together."
+
+
+def scan_timestamps(
+    read: Callable[[int, int], np.ndarray],
+    n: int,
+    on_block: Callable[[int, np.ndarray], None] | None = None,
+    block: int | None = None,
+) -> None:
+    """Check that timestamps are finite and non-decreasing, one block at a time.
+
+    ``read(a, b)`` returns float64 seconds of samples ``[a, b)``; ``on_block(a, x)`` is
+    called with every block that passed. Temporaries are O(``block``), never O(n).
+
+    Raises
+    ------
+    memphys.errors.TimeIndexError
+        Naming the first offending position (unsorted, NaN or infinite).
+    """
+    block = BLOCK if block is None else block
+    prev = np.nan
+    for a in range(0, n, block):
+        x = read(a, min(a + block, n))
+        bad_fin = np.flatnonzero(~np.isfinite(x))
+        first_nf = int(bad_fin[0]) if bad_fin.size else x.size
+        dec = np.flatnonzero(x[1:] < x[:-1])
+        first_dec = int(dec[0]) + 1 if dec.size else x.size
+        if x.size and x[0] < prev:
+            first_dec = 0
+        if first_nf < x.size and first_nf <= first_dec:
+            i = a + first_nf
+            raise TimeIndexError(
+                f"Timestamps must be finite: t[{i}] = {float(x[first_nf])!r}. Drop the samples "
+                "whose time is NaN or infinite (and their data) before building the index."
+            )
+        if first_dec < x.size:
+            i = a + first_dec
+            before = prev if first_dec == 0 else x[first_dec - 1]
+            raise TimeIndexError(
+                "Timestamps must be sorted in increasing order: "
+                f"t[{i}] = {float(x[first_dec])!r} comes after t[{i - 1}] = {float(before)!r}. "
+                + _SORT_HINT
+            )
+        if x.size:
+            prev = x[-1]
+            if on_block is not None:
+                on_block(a, x)
+        del x
+
+
 class TimeIndex(abc.ABC):
     """The times of a time series: regular ``(start, rate, n)`` or explicit timestamps.
 
@@ -81,6 +154,17 @@ class TimeIndex(abc.ABC):
     >>> isinstance(idx, TimeIndex), len(idx), idx.values
     (True, 5, array([0. , 0.1, 0.2, 0.3, 0.4]))
     """
+
+    #: The ``"kind"`` of this class's recipes; a subclass that sets it is registered under
+    #: it, and :func:`time_index_from_recipe` rebuilds its recipes.
+    kind: ClassVar[str | None] = None
+    _kinds: ClassVar[dict[str, type[TimeIndex]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("kind")
+        if kind is not None:
+            TimeIndex._kinds[kind] = cls
 
     # --- abstract -------------------------------------------------------------------
     @abc.abstractmethod
@@ -103,8 +187,17 @@ class TimeIndex(abc.ABC):
         """Times (float64 seconds) at integer ``positions`` (any order, negatives allowed)."""
 
     @abc.abstractmethod
+    def _at(self, positions: np.ndarray) -> TimeIndex:
+        """Index of the samples at sorted int64 ``positions`` (what a mask or list selects)."""
+
+    @abc.abstractmethod
     def recipe(self) -> dict[str, Any]:
         """A small dict from which :func:`time_index_from_recipe` rebuilds an equal index."""
+
+    @classmethod
+    @abc.abstractmethod
+    def from_recipe(cls, recipe: dict[str, Any]) -> TimeIndex:
+        """Rebuild an index from :meth:`recipe`."""
 
     @property
     @abc.abstractmethod
@@ -147,10 +240,8 @@ class TimeIndex(abc.ABC):
         """All times in ``"s"``, ``"ms"`` or ``"us"`` (rounded to 9 decimals as pynapple)."""
         return in_units_array(self.values, check_time_units(time_units))
 
-    def to_tsindex(self) -> Any:
+    def to_tsindex(self) -> TsIndex:
         """The values as a pynapple-compatible (immutable) :class:`TsIndex`."""
-        from memphys.core.time_index import TsIndex
-
         return TsIndex._from_validated(self.values)
 
     @property
@@ -179,16 +270,12 @@ class TimeIndex(abc.ABC):
         if isinstance(key, slice):
             start, stop, step = key.indices(n)
             if step < 0:
-                from memphys.errors import TimeIndexError
-
                 raise TimeIndexError(
                     f"Invalid value for `key`: a slice with a negative step ({key!r}) would give "
                     "decreasing times. Index the values (`index.values[...]`) instead."
                 )
             stop = max(stop, start)
             return self._slice(start, stop, step)
-        from memphys.core._time_index_explicit import ExplicitTimeIndex
-
         arr = np.asarray(key)
         if arr.dtype == bool:
             if arr.shape != (n,):
@@ -202,7 +289,7 @@ class TimeIndex(abc.ABC):
                 "Invalid value for `key`: expected an integer, a slice, a boolean mask or a 1-D "
                 f"array of integer positions, but got {describe(key)}."
             )
-        return ExplicitTimeIndex(self.take(arr.astype(np.int64)), check=True)
+        return self._at(arr.astype(np.int64))
 
     def __iter__(self) -> Any:
         for a in range(0, len(self), BLOCK):
@@ -228,8 +315,6 @@ class TimeIndex(abc.ABC):
         array([0, 8])
         """
         if side not in ("left", "right"):
-            from memphys._validation import check_option
-
             check_option("side", side, ("left", "right"))
         q, scalar = as_query(t, time_units)
         out = self._searchsorted(q.reshape(-1), side).reshape(q.shape)
@@ -305,8 +390,6 @@ class TimeIndex(abc.ABC):
         qs, _ = as_query(start, time_units)
         qe, _ = as_query(end, time_units)
         if float(qs) > float(qe):
-            from memphys._validation import value_error
-
             raise value_error("end", f"a time >= start ({float(qs)})", float(qe))
         i0, i1 = self.epoch_positions(qs, qe)
         return slice(int(i0[0]), int(i1[0]))
@@ -329,6 +412,116 @@ class TimeIndex(abc.ABC):
         return True
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
-        from memphys.core.time_index import time_index_from_recipe
-
         return (time_index_from_recipe, (self.recipe(),))
+
+
+def time_index_from_recipe(recipe: dict[str, Any]) -> TimeIndex:
+    """Rebuild a time index from ``index.recipe()`` (used for pickling).
+
+    The recipe's ``kind`` names the class (``"regular"``, ``"explicit"``, or that of any
+    subclass of :class:`TimeIndex` that sets ``kind``).
+
+    Examples
+    --------
+    >>> from memphys.core.time_index import RegularTimeIndex
+    >>> idx = RegularTimeIndex(start=0.5, rate=10.0, n=3)
+    >>> time_index_from_recipe(idx.recipe()).equals(idx)
+    True
+    """
+    kind = recipe.get("kind") if isinstance(recipe, dict) else None
+    cls = TimeIndex._kinds.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        kinds = " or ".join(repr(k) for k in sorted(TimeIndex._kinds))
+        raise value_error("recipe", f"a dict with kind {kinds}", recipe if kind is None else kind)
+    return cls.from_recipe(recipe)
+
+
+# --- pynapple's TsIndex -------------------------------------------------------------------
+def _bad_units(units: Any) -> MemphysValueError:
+    options = ", ".join(repr(u) for u in TIME_UNITS)
+    return MemphysValueError(
+        f"unrecognized time units type: allowed values are {options}, but got {units!r}."
+    )
+
+
+class TsIndex(np.ndarray):
+    """pynapple's public time index: an immutable float64 ndarray of seconds.
+
+    Unlike pynapple, the constructor never sorts: unsorted or non-finite timestamps raise
+    :class:`~memphys.errors.TimeIndexError` (use :func:`sort_by_time` to reorder times and
+    data together). memphys's time series use :class:`TimeIndex` internally.
+
+    Examples
+    --------
+    >>> a = TsIndex(np.arange(3), time_units="ms")
+    >>> a
+    TsIndex([0.   , 0.001, 0.002])
+    >>> a.in_units("ms")
+    array([0., 1., 2.])
+    >>> a[0] = 5
+    Traceback (most recent call last):
+    ...
+    RuntimeError: TsIndex object is not mutable.
+    """
+
+    @staticmethod
+    def format_timestamps(t: Any, units: str = "s") -> Any:
+        """Convert times given in ``units`` to seconds (9 decimals from ms/us)."""
+        if units == "s":
+            return t
+        if units in ("ms", "us"):
+            return np.around(np.asarray(t) / (1e3 if units == "ms" else 1e6), PRECISION)
+        raise _bad_units(units)
+
+    @staticmethod
+    def return_timestamps(t: Any, units: str = "s") -> Any:
+        """Convert times in seconds to ``units`` (9 decimals for ms/us)."""
+        if units not in TIME_UNITS:
+            raise _bad_units(units)
+        return t if units == "s" else in_units_array(np.asarray(t, dtype=np.float64), units)
+
+    @staticmethod
+    def sort_timestamps(t: Any, give_warning: bool = True) -> np.ndarray:
+        """Return the times sorted, warning ``"timestamps are not sorted"`` if they were not.
+
+        A standalone helper on times only: to sort a time series, reorder its data too
+        with :func:`sort_by_time`.
+        """
+        arr = np.asarray(t)
+        if arr.size > 1 and not bool(np.all(arr[1:] >= arr[:-1])):
+            if give_warning and not get_config("suppress_time_index_sorting_warnings"):
+                warnings.warn("timestamps are not sorted", UserWarning, stacklevel=2)
+            arr = np.sort(arr)
+        return arr
+
+    def __new__(cls, t: Any, time_units: str = "s") -> TsIndex:
+        arr = np.asarray(t)
+        if arr.ndim != 1:
+            raise TimeIndexError(
+                f"t should be 1 dimensional: expected 1-D timestamps, but got shape {arr.shape}."
+            )
+        if time_units not in TIME_UNITS:
+            raise _bad_units(time_units)
+        sec = np.array(TsIndex.format_timestamps(arr.astype(np.float64), time_units), copy=True)
+        scan_timestamps(lambda a, b: sec[a:b], sec.size)
+        return sec.view(cls)
+
+    @classmethod
+    def _from_validated(cls, values: np.ndarray) -> TsIndex:
+        return np.asarray(values, dtype=np.float64).view(cls)
+
+    @property
+    def values(self) -> np.ndarray:
+        """The times in seconds as a plain ndarray."""
+        return np.asarray(self)
+
+    def to_numpy(self) -> np.ndarray:
+        """The times in seconds as a plain ndarray."""
+        return self.values
+
+    def in_units(self, time_units: str = "s") -> np.ndarray:
+        """The times in ``time_units``."""
+        return np.asarray(TsIndex.return_timestamps(self.values, time_units))
+
+    def __setitem__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("TsIndex object is not mutable.")

@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 
 from memphys._validation import describe
-from memphys.arrays.base import LazyArray
+from memphys.arrays import as_lazy
+from memphys.arrays.base import LazyArray, from_recipe
+from memphys.arrays.numpy_array import MemmapArray
 from memphys.core import _time_index_base as _tb
-from memphys.core._time_index_base import PRECISION, TimeIndex
+from memphys.core._time_index_base import PRECISION, TimeIndex, scan_timestamps
 from memphys.core.time_units import check_time_units, unit_factor
 from memphys.errors import MemphysTypeError, TimeIndexError
 
@@ -25,8 +27,6 @@ FENCE = 4096
 
 #: Below this many queries, a lazy index without fences binary-searches with single reads.
 _FEW_QUERIES = 16
-
-_SORT_HINT = "Use memphys.sort_by_time(t, d) to reorder times and data together."
 
 
 def _check_dtype(dtype: np.dtype[Any], name: str = "t") -> None:
@@ -43,53 +43,6 @@ def _convert(block: np.ndarray, factor: float) -> np.ndarray:
     """Timestamps to float64 seconds (rounded to 9 decimals from ms/us, as pynapple)."""
     x = block.astype(np.float64, copy=False)
     return x if factor == 1.0 else np.around(x / factor, PRECISION)
-
-
-def scan_timestamps(
-    read: Callable[[int, int], np.ndarray],
-    n: int,
-    on_block: Callable[[int, np.ndarray], None] | None = None,
-    block: int | None = None,
-) -> None:
-    """Check that timestamps are finite and non-decreasing, one block at a time.
-
-    ``read(a, b)`` returns float64 seconds of samples ``[a, b)``; ``on_block(a, x)`` is
-    called with every block that passed. Temporaries are O(``block``), never O(n).
-
-    Raises
-    ------
-    memphys.errors.TimeIndexError
-        Naming the first offending position (unsorted, NaN or infinite).
-    """
-    block = _tb.BLOCK if block is None else block
-    prev = np.nan
-    for a in range(0, n, block):
-        x = read(a, min(a + block, n))
-        bad_fin = np.flatnonzero(~np.isfinite(x))
-        first_nf = int(bad_fin[0]) if bad_fin.size else x.size
-        dec = np.flatnonzero(x[1:] < x[:-1])
-        first_dec = int(dec[0]) + 1 if dec.size else x.size
-        if x.size and x[0] < prev:
-            first_dec = 0
-        if first_nf < x.size and first_nf <= first_dec:
-            i = a + first_nf
-            raise TimeIndexError(
-                f"Timestamps must be finite: t[{i}] = {float(x[first_nf])!r}. Drop the samples "
-                "whose time is NaN or infinite (and their data) before building the index."
-            )
-        if first_dec < x.size:
-            i = a + first_dec
-            before = prev if first_dec == 0 else x[first_dec - 1]
-            raise TimeIndexError(
-                "Timestamps must be sorted in increasing order: "
-                f"t[{i}] = {float(x[first_dec])!r} comes after t[{i - 1}] = {float(before)!r}. "
-                + _SORT_HINT
-            )
-        if x.size:
-            prev = x[-1]
-            if on_block is not None:
-                on_block(a, x)
-        del x
 
 
 class _FenceBuilder:
@@ -141,6 +94,8 @@ class ExplicitTimeIndex(TimeIndex):
     memphys.errors.TimeIndexError: ... sorted ...: t[2] = 1.0 comes after t[1] = 2.0. Use ...
     """
 
+    kind = "explicit"
+
     def __init__(self, t: Any, time_units: str = "s", check: bool = True) -> None:
         self._units = check_time_units(time_units)
         factor = unit_factor(self._units)
@@ -151,8 +106,6 @@ class ExplicitTimeIndex(TimeIndex):
         self._fences: tuple[np.ndarray, np.ndarray] | None = None
         self._validated = False
         if isinstance(t, np.memmap):
-            from memphys.arrays import as_lazy
-
             t = as_lazy(t)
         if isinstance(t, LazyArray):
             if t.ndim != 1:
@@ -229,8 +182,6 @@ class ExplicitTimeIndex(TimeIndex):
         back to :meth:`_read` (a converted copy).
         """
         if self._mem is None and self._factor == 1.0:
-            from memphys.arrays.numpy_array import MemmapArray
-
             src = self._src
             if isinstance(src, MemmapArray) and src.ndim == 1 and src.dtype == np.float64:
                 mm = src._map()
@@ -268,6 +219,9 @@ class ExplicitTimeIndex(TimeIndex):
             a, b = int(sp[part[0]]), int(sp[part[-1]]) + 1
             out[order[part]] = self._read(a, b)[sp[part] - a]
         return out
+
+    def _at(self, positions: np.ndarray) -> ExplicitTimeIndex:
+        return ExplicitTimeIndex(self.take(positions), check=True)
 
     def _slice(self, start: int, stop: int, step: int) -> ExplicitTimeIndex:
         n = len(range(start, stop, step))
@@ -397,8 +351,6 @@ class ExplicitTimeIndex(TimeIndex):
             t = np.asarray(recipe["t"], dtype=np.float64)
             t.flags.writeable = False
             return cls._from_parts(t, None, "s", 0, t.size, None, bool(recipe["validated"]))
-        from memphys.arrays.base import from_recipe
-
         src = from_recipe(recipe["source"])
         lo, hi = (int(v) for v in recipe["window"])
         f = recipe.get("fences")

@@ -17,6 +17,7 @@ from memphys._validation import (
     value_error,
 )
 from memphys.core._time_index_base import TimeIndex
+from memphys.core._time_index_explicit import ExplicitTimeIndex
 from memphys.errors import MemphysValueError
 
 __all__ = ["RegularTimeIndex"]
@@ -74,6 +75,8 @@ class RegularTimeIndex(TimeIndex):
     _scale: float
     _start: float
     _step: int
+
+    kind = "regular"
 
     def __init__(
         self,
@@ -236,6 +239,10 @@ class RegularTimeIndex(TimeIndex):
             raise IndexError(f"positions out of bounds for a time index of length {n}")
         return self._times(np.where(pos < 0, pos + n, pos))
 
+    def _at(self, positions: np.ndarray) -> ExplicitTimeIndex:
+        """The times at ``positions`` are no longer a grid: an explicit index."""
+        return ExplicitTimeIndex(self.take(positions), check=True)
+
     # --- properties -------------------------------------------------------------------
     @property
     def start(self) -> float:
@@ -270,6 +277,11 @@ class RegularTimeIndex(TimeIndex):
     def nbytes(self) -> int:
         """Memory held: six numbers, whatever ``n``."""
         return 48
+
+    @classmethod
+    def from_recipe(cls, recipe: dict[str, Any]) -> RegularTimeIndex:
+        """Rebuild an index from :meth:`recipe`."""
+        return cls(**{k: v for k, v in recipe.items() if k != "kind"})
 
     def recipe(self) -> dict[str, Any]:
         """``{"kind": "regular", "start", "rate" | "period", "n", "offset", "step"}``."""

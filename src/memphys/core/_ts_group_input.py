@@ -25,6 +25,8 @@ import pandas as pd
 
 from memphys.config import nap_config
 from memphys.core._interval_input import is_array_like
+from memphys.core.base_class import _Base
+from memphys.core.ts import Ts
 from memphys.errors import MemphysRuntimeError, MemphysTypeError, MemphysValueError
 
 __all__ = [
@@ -82,8 +84,6 @@ def as_keys(data: Mapping[Any, Any]) -> list[int]:
 
 def as_unit(value: Any, key: int, time_support: Any, time_units: str) -> Any:
     """One element as a time series: Ts/Tsd as given, timestamps become a Ts (warned)."""
-    from memphys.core.time_series import Ts, _Base
-
     if isinstance(value, _Base):
         return value
     if isinstance(value, list) or is_array_like(value):
@@ -169,12 +169,15 @@ def values_per_unit(group: Any, args: Sequence[Any]) -> np.ndarray:
 
 
 def check_mergeable(
-    groups: Sequence[Any], reset_index: bool, reset_time_support: bool, ignore_metadata: bool
+    group_class: type,
+    groups: Sequence[Any],
+    reset_index: bool,
+    reset_time_support: bool,
+    ignore_metadata: bool,
 ) -> None:
-    """Raise pynapple's errors when ``TsGroup.merge_group`` cannot merge ``groups``."""
-    from memphys.core.ts_group import TsGroup
-
-    bad = [i + 1 for i, g in enumerate(groups) if not isinstance(g, TsGroup)]
+    """Raise pynapple's errors when ``TsGroup.merge_group`` cannot merge ``groups``
+    (instances of ``group_class``)."""
+    bad = [i + 1 for i, g in enumerate(groups) if not isinstance(g, group_class)]
     if bad:
         raise MemphysTypeError(f"Input at positions {bad} are not TsGroup!")
     first = groups[0]

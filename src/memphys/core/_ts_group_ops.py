@@ -22,15 +22,18 @@ array([[2, 1, 1],
 
 from __future__ import annotations
 
+from numbers import Number, Real
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from memphys.core import _interval_algebra as ia
+from memphys.core._interval_input import format_times
+from memphys.core._kinds import series_class
 from memphys.core.interval_set import IntervalSet
 from memphys.core.time_index import as_time_index
-from memphys.errors import MemphysTypeError, MemphysValueError
+from memphys.errors import MemphysRuntimeError, MemphysTypeError, MemphysValueError
 
 __all__ = [
     "bin_seconds",
@@ -59,8 +62,6 @@ def check_count_args(
 
     Returns the bin size in seconds (or None), the epochs to count in, and the counts' dtype.
     """
-    from numbers import Real
-
     if bin_size is not None and (isinstance(bin_size, bool) or not isinstance(bin_size, Real)):
         raise MemphysTypeError("bin_size argument should be float or int.")
     if not isinstance(time_units, str) or time_units not in ("s", "ms", "us"):
@@ -81,10 +82,6 @@ def check_trial_count_args(ep: Any, bin_size: Any, align: Any, time_unit: Any) -
 
     Returns the bin size in seconds.
     """
-    from numbers import Number
-
-    from memphys.errors import MemphysRuntimeError
-
     if not isinstance(ep, IntervalSet):
         raise MemphysRuntimeError("Argument ep should be of type IntervalSet")
     if time_unit not in ("s", "ms", "us"):
@@ -98,8 +95,6 @@ def check_trial_count_args(ep: Any, bin_size: Any, align: Any, time_unit: Any) -
 
 def bin_seconds(bin_size: Any, time_units: str) -> float:
     """A bin size given in ``time_units``, in seconds (rounded as pynapple rounds times)."""
-    from memphys.core._interval_input import format_times
-
     return float(format_times(np.array([float(bin_size)]), time_units)[0])
 
 
@@ -161,9 +156,7 @@ def restrict_unit(unit: Any, support: IntervalSet) -> Any:
     validated, so they are trusted); other objects (frames, tensors, lazy data) use their
     own ``restrict``.
     """
-    from memphys.core.ts import Ts
-    from memphys.core.tsd import Tsd
-
+    Ts, Tsd = series_class(0), series_class(1)
     cls = type(unit)
     if cls is Ts:
         values = None

@@ -36,6 +36,7 @@ from memphys.core._ts_group_ops import (
     bin_seconds,
     check_count_args,
     check_trial_count_args,
+    trial_tensor,
 )
 from memphys.core._tsd_engine import (
     check_job_kwargs,
@@ -44,8 +45,10 @@ from memphys.core._tsd_engine import (
     source_of,
 )
 from memphys.core.base_class import (
+    _Base,
     _initialize_tsd_output,
     budget,
+    budget_error,
     make_time_index,
     row_nbytes,
 )
@@ -182,8 +185,6 @@ def trial_count(
     array([[ 1.,  1., nan, nan],
            [ 1.,  1.,  1.,  1.]])
     """
-    from memphys.core._ts_group_ops import trial_tensor
-
     size = check_trial_count_args(ep, bin_size, align, time_unit)
     _, lo, hi, n_bins = _bin_rows(self, ep, size)
     return trial_tensor((hi - lo)[:, None], n_bins, align, padding_value)[0]
@@ -418,9 +419,6 @@ def value_from(self: Any, data: Any, ep: IntervalSet | None = None, mode: str = 
     >>> ts.value_from(x, mode="before").values
     array([20, 20, 80])
     """
-    from memphys.core._base_tsd import _BaseTsd
-    from memphys.core.base_class import _Base
-
     if not isinstance(data, _Base) and not hasattr(data, "values"):
         raise MemphysTypeError("First argument should be an instance of Tsd, TsdFrame or TsdTensor")
     if ep is None:
@@ -432,7 +430,8 @@ def value_from(self: Any, data: Any, ep: IntervalSet | None = None, mode: str = 
             f'Argument ``mode`` should be "closest", "before", or "after". ``{mode}`` '
             "provided instead."
         )
-    if not isinstance(data, _BaseTsd):
+    has_values = isinstance(data, _Base) and hasattr(data, "values")  # a Tsd, TsdFrame, ...
+    if not has_values:
         raise MemphysTypeError("First argument should be an instance of Tsd, TsdFrame or TsdTensor")
     i0, i1 = epoch_rows(self, ep)
     j0, j1 = epoch_rows(data, ep)
@@ -499,8 +498,6 @@ def interpolate(
     >>> tsd.interpolate(nap.Ts(t=[0.5, 2.25, 3.5])).values
     array([1. , 4.5, 7. ])
     """
-    from memphys.core.base_class import _Base
-
     if not isinstance(ts, _Base):
         raise MemphysOSError(
             "First argument should be an instance of Ts, Tsd, TsdFrame or TsdTensor"
@@ -565,8 +562,6 @@ def to_trial_tensor(
     trailing = tuple(self.shape[1:])
     nbytes = len(ep) * n_t * int(np.prod(trailing, dtype=np.int64)) * 8
     if nbytes > budget():
-        from memphys.core.base_class import budget_error
-
         raise budget_error("to_trial_tensor()", nbytes, self.values)
     output = np.ones((len(ep), n_t, *trailing)) * padding_value
     for i, sl in enumerate(slices):

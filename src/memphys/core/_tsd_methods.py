@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys.core._kinds import kind, series_class
 from memphys.core._tsd_engine import check_job_kwargs, epoch_rows, run_epochs
 from memphys.core.base_class import budget, budget_error, row_nbytes
 from memphys.core.interval_set import IntervalSet
@@ -99,9 +100,9 @@ def threshold(self: Any, thr: Any, method: str = "above", **job_kwargs: Any) -> 
     >>> tsd.threshold(50).time_support.values.tolist()
     [[50.5, 99.0]]
     """
-    from memphys.core.tsd import Tsd
     from memphys.engine import CollectSink
 
+    Tsd = series_class(1)
     job = check_job_kwargs(job_kwargs, "threshold")
     if method not in _METHODS:
         raise MemphysValueError(f"Method {method} for thresholding is not accepted.")
@@ -146,9 +147,7 @@ def to_tsgroup(self: Any) -> Any:
     >>> g.keys(), g[0].t
     ([0, 1, 2], array([0., 2.]))
     """
-    from memphys.core.ts import Ts
-    from memphys.core.ts_group import TsGroup
-
+    Ts, TsGroup = series_class(0), kind("TsGroup")
     t = self.t
     d = np.asarray(self._materialize("to_tsgroup()")).astype("int")
     group = {k: Ts(t=t[d == k], time_support=self.time_support) for k in np.unique(d)}
@@ -191,9 +190,7 @@ def find_peaks(
     """
     from scipy.signal import find_peaks as scipy_find_peaks
 
-    from memphys.core.tsd import Tsd
-    from memphys.core.tsd_frame import TsdFrame
-
+    Tsd, TsdFrame = series_class(1), series_class(2)
     epochs = _check_peaks_args(self, epochs, return_prop)
     data = self.restrict(epochs)
     values = np.asarray(data._materialize("find_peaks()"))
@@ -228,9 +225,7 @@ def find_peaks_frame(
     >>> x.find_peaks()[1].t
     array([6.3])
     """
-    from memphys.core.ts_group import TsGroup
-    from memphys.core.tsd import Tsd
-
+    Tsd, TsGroup = series_class(1), kind("TsGroup")
     epochs = _check_peaks_args(self, epochs, return_prop)
     data = self.restrict(epochs)
     values = np.asarray(data._materialize("find_peaks()"))

@@ -28,9 +28,13 @@ from typing import Any
 
 import numpy as np
 
+from memphys._writers import save_object
+from memphys.arrays import as_lazy
 from memphys.arrays.base import LazyArray
+from memphys.arrays.views import row_view
 from memphys.config import get_config
-from memphys.core._time_index_base import in_units_array
+from memphys.core._kinds import series_class
+from memphys.core._time_index_base import BLOCK, in_units_array
 from memphys.core._time_index_explicit import ExplicitTimeIndex
 from memphys.core.interval_set import IntervalSet
 from memphys.core.time_index import (
@@ -41,10 +45,12 @@ from memphys.core.time_index import (
 from memphys.core.time_units import check_time_units
 from memphys.core.utils import is_array_like
 from memphys.errors import (
+    MemoryBudgetError,
     MemphysRuntimeError,
     MemphysTypeError,
     MemphysValueError,
     ShapeMismatchError,
+    TimeIndexError,
 )
 
 __all__ = ["_Base", "is_array_like"]
@@ -97,8 +103,6 @@ def _as_times_input(t: Any) -> Any:
         return np.array(t)
     if is_array_like(t):
         if _is_lazy_module(t):
-            from memphys.arrays import as_lazy
-
             return as_lazy(t)  # read in blocks by the index, never converted whole
         _conversion_warning(t, "t")
         return np.asarray(t)
@@ -137,8 +141,6 @@ def make_time_index(
         if tt.ndim == 2 and 1 in tt.shape:
             tt = tt.reshape(-1)
         else:
-            from memphys.errors import TimeIndexError
-
             raise TimeIndexError(
                 f"Invalid value for `t`: expected 1-D timestamps, but got shape {tt.shape}."
             )
@@ -179,8 +181,6 @@ def is_in_memory(d: Any) -> bool:
 
 def adapter(d: Any) -> LazyArray:
     """The contiguous-read adapter of a data source."""
-    from memphys.arrays import as_lazy
-
     return as_lazy(d)
 
 
@@ -192,8 +192,6 @@ def read_rows(d: Any, start: int, stop: int) -> np.ndarray:
 
 
 def budget_error(what: str, nbytes: int, d: Any) -> Exception:
-    from memphys.errors import MemoryBudgetError
-
     return MemoryBudgetError(
         f"{what} would load {nbytes} bytes of {type(d).__name__} data into memory, over "
         f"the memory budget ({budget()} bytes). Process it in chunks with "
@@ -220,8 +218,6 @@ def take_ranges(d: Any, i0: np.ndarray, i1: np.ndarray) -> Any:
         parts = [read_rows(d, int(a), int(b)) for a, b in zip(s, e, strict=True)]
         out = parts[0].copy() if len(parts) == 1 else np.concatenate(parts, axis=0)
         return out if not isinstance(out, np.memmap) else np.array(out)
-    from memphys.arrays.views import row_view
-
     return row_view(adapter(d), s, e)
 
 
@@ -239,15 +235,6 @@ def index_ranges(ti: TimeIndex, i0: np.ndarray, i1: np.ndarray) -> TimeIndex:
 
 
 # --- output construction ------------------------------------------------------------------
-def _classes() -> tuple[Any, Any, Any, Any]:
-    from memphys.core.ts import Ts
-    from memphys.core.tsd import Tsd
-    from memphys.core.tsd_frame import TsdFrame
-    from memphys.core.tsd_tensor import TsdTensor
-
-    return Ts, Tsd, TsdFrame, TsdTensor
-
-
 def _ndim(values: Any) -> int:
     return len(getattr(values, "shape", ()))
 
@@ -263,18 +250,19 @@ def _initialize_tsd_output(
     """Wrap ``values`` in the time series class matching its dimensions, if it fits.
 
     ``values`` with as many rows as ``time_index`` (``obj``'s index by default) become a
-    Tsd / TsdFrame / TsdTensor on that index (trusted: not re-validated, not clipped);
-    anything else is returned unchanged. A TsdFrame from a TsdFrame with as many columns
-    keeps its columns and metadata unless ``drop_metadata``.
+    time series of the class registered for their number of dimensions
+    (:func:`~memphys.core._kinds.series_class`) on that index (trusted: not re-validated,
+    not clipped); no values give one without values; anything else is returned unchanged.
+    2-D values from an object of the 2-D class with as many columns keep its columns and
+    metadata unless ``drop_metadata``.
     """
-    Ts, Tsd, TsdFrame, TsdTensor = _classes()
     kwargs = dict(kwargs or {})
     ti = obj._ti if time_index is None else time_index
     support = obj.time_support if time_support is None else time_support
     if values is None:
         if not isinstance(ti, TimeIndex):
             ti = make_time_index(ti)
-        return Ts._from_trusted(ti, support)
+        return series_class(0)._from_trusted(ti, support)
     if not (isinstance(values, np.ndarray | LazyArray) or is_array_like(values)):
         return values
     if _ndim(values) == 0:
@@ -284,15 +272,15 @@ def _initialize_tsd_output(
     if len(ti) != values.shape[0]:
         return values
     nd = _ndim(values)
-    cls = Tsd if nd == 1 else TsdFrame if nd == 2 else TsdTensor
-    if cls is TsdFrame and not drop_metadata:
+    cls = series_class(nd)
+    if nd == 2 and not drop_metadata:
         cols = kwargs.get("columns")
         meta = kwargs.get("metadata")
-        if isinstance(obj, TsdFrame) and values.shape[1] == obj.shape[1]:
+        if isinstance(obj, cls) and values.shape[1] == obj.shape[1]:
             cols = obj.columns if cols is None else cols
             meta = obj._metadata_dict() if meta is None else meta
         kwargs["columns"], kwargs["metadata"] = cols, meta
-    elif cls is not TsdFrame:
+    elif nd != 2:
         kwargs.pop("columns", None)
         kwargs.pop("metadata", None)
     return cls._from_trusted(ti, support, values, **kwargs)
@@ -319,7 +307,7 @@ class _Base(abc.ABC):
         - ``.npz`` (or any other suffix, replaced by ``.npz`` as pynapple does): pynapple's
           keys (``t``, ``d``, ``start``, ...), readable by pynapple.
         - ``.zarr``: a Zarr v3 store (Blosc zstd + bit-shuffle by default) written through
-          the engine; ``kwargs`` are those of :func:`memphys.io.zarr_store.save_zarr`
+          the engine; ``kwargs`` are those of :func:`memphys.io.zarr.save_zarr`
           (``compressor``, ``filters``, ``shrink_integers``, ``report``, job kwargs such
           as ``n_jobs``).
         - ``.npy`` or ``.dat``/``.bin``/``.raw``: the values only (no times), streamed;
@@ -337,36 +325,7 @@ class _Base(abc.ABC):
         >>> nap.load_file(path).values
         array([4., 5., 6.])
         """
-        import os
-
-        suffix = ""
-        if isinstance(filename, str | os.PathLike):
-            suffix = os.path.splitext(os.fspath(filename).rstrip("/"))[1].lower()
-        if suffix == ".zarr":
-            from memphys.io.zarr_store import save_zarr
-
-            return save_zarr(self, filename, **kwargs)
-        if suffix == ".npy":
-            from memphys.io.npy import save_npy
-
-            save_npy(self, filename, **kwargs)
-            return None
-        if suffix in (".dat", ".bin", ".raw"):
-            from memphys.io.binary import save_binary
-
-            save_binary(self, filename, **kwargs)
-            return None
-        if kwargs:
-            from memphys.errors import MemphysTypeError
-
-            raise MemphysTypeError(
-                f"save() got unexpected keyword argument(s) for an .npz file: "
-                f"{', '.join(sorted(kwargs))}. Options are for '.zarr', '.npy' and raw outputs."
-            )
-        from memphys.core._npz import save_npz
-
-        save_npz(self, filename)
-        return None
+        return save_object(self, filename, **kwargs)
 
     def __init__(
         self,
@@ -681,8 +640,6 @@ class _Base(abc.ABC):
         n = len(ti)
         if n == 0:
             return IntervalSet(start=[], end=[])
-        from memphys.core._time_index_base import BLOCK
-
         starts = [np.array([ti._read(0, 1)[0]])]
         ends = []
         for a in range(0, n - 1, BLOCK):

@@ -43,6 +43,7 @@ import pandas as pd
 from numpy.lib.mixins import NDArrayOperatorsMixin
 from numpy.typing import NDArray
 
+from memphys._writers import save_object
 from memphys.config import get_config
 from memphys.core import _interval_algebra as ia
 from memphys.core._interval_input import (
@@ -56,6 +57,7 @@ from memphys.core._interval_input import (
     return_times,
 )
 from memphys.core._interval_repr import interval_table
+from memphys.core._kinds import series_class
 from memphys.core.metadata import _MetadataMixin, _np_key
 from memphys.core.time_units import check_time_units
 from memphys.errors import (
@@ -320,9 +322,7 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
             category=DeprecationWarning,
             stacklevel=2,
         )
-        from memphys.core.time_series import Ts
-
-        return Ts(t=self.values[:, 0])
+        return series_class(0)(t=self.values[:, 0])
 
     @property
     def ends(self) -> Any:
@@ -332,9 +332,7 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
             category=DeprecationWarning,
             stacklevel=2,
         )
-        from memphys.core.time_series import Ts
-
-        return Ts(t=self.values[:, 1])
+        return series_class(0)(t=self.values[:, 1])
 
     @property
     def loc(self) -> IntervalSetLoc:
@@ -611,11 +609,9 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         """
         if not isinstance(alpha, float):
             raise MemphysRuntimeError("Parameter alpha should be float type")
-        from memphys.core.time_series import Ts
-
         alpha = float(np.clip(alpha, 0.0, 1.0))
         t = self.start + (self.end - self.start) * alpha
-        return Ts(t=t, time_support=self)
+        return series_class(0)(t=t, time_support=self)
 
     def as_units(self, units: str = "s") -> pd.DataFrame:
         """The bounds as a DataFrame in ``units`` (integers for ``"us"``).
@@ -647,7 +643,9 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
 
     # ------------------------------------------------------------------- I/O
     def save(self, filename: str | os.PathLike[str]) -> None:
-        """Save to ``filename`` (``.npz``; keys ``start``, ``end``, ``type``, ``_metadata``).
+        """Save to ``filename``: ``.npz`` (pynapple's keys ``start``, ``end``, ``type``,
+        ``_metadata``; any other suffix is replaced by ``.npz``, as pynapple does) or a
+        ``.zarr`` store.
 
         The file is written to a temporary name and renamed, so an interrupted save never
         leaves a truncated file. Read it back with ``memphys.load_file`` (or
@@ -668,35 +666,13 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "ep.npz"
         >>> ep.save(path)
         >>> with np.load(path, allow_pickle=True) as f:
-        ...     nap.IntervalSet._from_npz_reader(f).values
+        ...     list(f.keys()), f["end"]
+        (['start', 'end', 'type', '_metadata'], array([ 5., 12.]))
+        >>> nap.load_file(path).values
         array([[ 0.,  5.],
                [10., 12.]])
         """
-        if str(filename).lower().endswith(".zarr"):  # as Tsd.save: a Zarr store
-            from memphys.io.zarr_store import save_zarr
-
-            save_zarr(self, filename)
-            return
-        from memphys.core._npz import save_npz
-
-        save_npz(self, filename)
-
-    @classmethod
-    def _from_npz_reader(cls, file: Any) -> IntervalSet:
-        """Rebuild an IntervalSet from an opened ``.npz`` file (keys ``start``, ``end``, ...).
-
-        Metadata (key ``_metadata``, a pickled dict) needs the file opened with
-        ``allow_pickle=True``.
-        """
-        ep = cls(start=file["start"], end=file["end"])
-        if "_metadata" in file:
-            meta = file["_metadata"]
-            meta = meta.item() if isinstance(meta, np.ndarray) and meta.dtype == object else meta
-            if isinstance(meta, dict) and meta:
-                if isinstance(next(iter(meta.values())), dict):  # saved with DataFrame.to_dict
-                    meta = pd.DataFrame.from_dict(meta)
-                ep.set_info(meta)
-        return ep
+        save_object(self, filename)
 
     # ------------------------------------------------ metadata (docstrings)
     def set_info(self, metadata: Any = None, **kwargs: Any) -> None:

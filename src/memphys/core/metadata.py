@@ -6,9 +6,12 @@
 :class:`_Metadata` container: a dict of column name -> numpy array, plus the row index.
 
 A class using the mixin defines ``index`` (rows: intervals of an IntervalSet, units of a
-TsGroup) or ``columns`` (for a TsdFrame, whose metadata rows are its columns), a
-``nap_class`` name, a ``_class_attributes`` collection of names that metadata must not
-shadow, and an ``_initialized`` flag set to True at the end of its ``__init__``.
+TsGroup) or ``columns`` with ``_metadata_rows = "columns"`` (a TsdFrame, whose metadata
+rows are its columns, selected with ``loc``), a ``nap_class`` name, a
+``_class_attributes`` collection of names that metadata must not shadow, the
+``_protected_metadata`` columns it computes itself (a TsGroup's ``rate``), and an
+``_initialized`` flag set to True at the end of its ``__init__``. The mixin names none of
+the classes that use it.
 
 Examples
 --------
@@ -32,7 +35,7 @@ import warnings
 from collections import UserDict
 from collections.abc import Callable, Mapping
 from numbers import Number
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -54,6 +57,11 @@ class _MetadataMixin:
     metadata_index: Any
     """Row labels of the metadata: ``index`` (IntervalSet, TsGroup) or ``columns`` (TsdFrame)."""
 
+    #: ``"index"``, or ``"columns"`` when the metadata rows are the object's columns.
+    _metadata_rows: ClassVar[str] = "index"
+    #: Metadata columns the object computes itself: never set, dropped or restricted away.
+    _protected_metadata: ClassVar[frozenset[str]] = frozenset()
+
     _metadata: _Metadata
     _initialized: bool
     _class_attributes: Any
@@ -63,10 +71,7 @@ class _MetadataMixin:
     loc: Any
 
     def __init__(self) -> None:
-        if type(self).__name__ == "TsdFrame":
-            self.metadata_index = self.columns
-        else:
-            self.metadata_index = self.index
+        self.metadata_index = getattr(self, self._metadata_rows)
         self._metadata = _Metadata(self.metadata_index)
 
     def __dir__(self) -> list[str]:
@@ -116,9 +121,9 @@ class _MetadataMixin:
                 f"Invalid metadata type {type(name)}. Metadata column names must be strings!"
             )
         if name in self._class_attributes:
-            if self.nap_class == "TsGroup" and name == "rate":
+            if name in self._protected_metadata:
                 raise MemphysValueError(
-                    f"Invalid metadata name '{name}'. Cannot overwrite TsGroup 'rate'!"
+                    f"Invalid metadata name '{name}'. Cannot overwrite {self.nap_class} '{name}'!"
                 )
             warnings.warn(
                 f"Metadata name '{name}' overlaps with an existing attribute, and cannot be "
@@ -126,7 +131,7 @@ class _MetadataMixin:
                 stacklevel=4,
             )
         elif getattr(self, "columns", None) is not None and name in list(self.columns):
-            if self.nap_class == "TsdFrame":
+            if self._metadata_rows == "columns":
                 raise MemphysValueError(
                     f"Invalid metadata name '{name}'. Metadata name must differ from "
                     f"{list(self.columns)} column names!"
@@ -280,8 +285,8 @@ class _MetadataMixin:
             raise MemphysTypeError(
                 f"Invalid metadata column {key}. Metadata columns are {self.metadata_columns}"
             )
-        if self.nap_class == "TsGroup" and "rate" in keys:
-            raise MemphysValueError("Cannot drop TsGroup 'rate'!")
+        for k in self._protected_metadata.intersection(keys):
+            raise MemphysValueError(f"Cannot drop {self.nap_class} '{k}'!")
         missing = [k for k in keys if k not in self._metadata.data]
         if missing:
             what = f"column {key}" if isinstance(key, str) else f"column(s) {missing}"
@@ -313,7 +318,7 @@ class _MetadataMixin:
                 f"{self.metadata_columns}"
             )
         for k in self.metadata_columns:
-            if k in keys or (self.nap_class == "TsGroup" and k == "rate"):
+            if k in keys or k in self._protected_metadata:
                 continue
             del self._metadata[k]
 
@@ -356,7 +361,7 @@ class _MetadataMixin:
                 f"{list(groups.keys())}"
             )
         idx = groups[get_group]
-        if self.nap_class == "TsdFrame":
+        if self._metadata_rows == "columns":
             return self.loc[idx]
         return self[idx]
 
@@ -397,7 +402,7 @@ class _MetadataMixin:
                 return func(x, **func_kwargs)
 
         groups = self.groupby(by)
-        if self.nap_class == "TsdFrame":
+        if self._metadata_rows == "columns":
             return {k: call(self.loc[v]) for k, v in groups.items()}
         return {k: call(self[v]) for k, v in groups.items()}
 

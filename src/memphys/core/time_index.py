@@ -31,26 +31,22 @@ ExplicitTimeIndex(n=3, start=0.0, end=0.25)
 from __future__ import annotations
 
 import contextlib
-import warnings
 from typing import Any
 
 import numpy as np
 
 from memphys._validation import value_error
 from memphys.arrays.base import LazyArray
-from memphys.config import TIME_UNITS, get_config
+from memphys.config import get_config
 from memphys.core import _time_index_base as _tb
 from memphys.core._time_index_base import (
-    PRECISION,
     TimeIndex,
+    TsIndex,
     check_same_length,
-    in_units_array,
-)
-from memphys.core._time_index_explicit import (
-    ExplicitTimeIndex,
-    _FenceBuilder,
     scan_timestamps,
+    time_index_from_recipe,
 )
+from memphys.core._time_index_explicit import ExplicitTimeIndex, _FenceBuilder
 from memphys.core._time_index_regular import RegularTimeIndex
 from memphys.core.time_units import check_time_units, to_seconds
 from memphys.errors import MemphysTypeError, MemphysValueError, TimeIndexError
@@ -314,26 +310,6 @@ def validate_timestamps(t: Any, time_units: str = "s") -> None:
     ExplicitTimeIndex(t, time_units=time_units, check=True)
 
 
-def time_index_from_recipe(recipe: dict[str, Any]) -> TimeIndex:
-    """Rebuild a time index from ``index.recipe()`` (used for pickling).
-
-    Examples
-    --------
-    >>> idx = RegularTimeIndex(start=0.5, rate=10.0, n=3)
-    >>> time_index_from_recipe(idx.recipe()).equals(idx)
-    True
-    """
-    kind = recipe.get("kind") if isinstance(recipe, dict) else None
-    if kind == "regular":
-        kw = {k: v for k, v in recipe.items() if k != "kind"}
-        return RegularTimeIndex(**kw)
-    if kind == "explicit":
-        return ExplicitTimeIndex.from_recipe(recipe)
-    raise value_error(
-        "recipe", "a dict with kind 'regular' or 'explicit'", recipe if kind is None else kind
-    )
-
-
 # --- sorting ------------------------------------------------------------------------------
 def sort_by_time(t: Any, d: Any = None) -> tuple[np.ndarray, Any]:
     """Reorder timestamps *and their data* together (stable sort), in memory.
@@ -380,94 +356,3 @@ def sort_by_time(t: Any, d: Any = None) -> tuple[np.ndarray, Any]:
     dd = np.asarray(d)
     check_same_length(tt, dd)
     return tt[order], dd[order]
-
-
-# --- pynapple's TsIndex -------------------------------------------------------------------
-def _bad_units(units: Any) -> MemphysValueError:
-    options = ", ".join(repr(u) for u in TIME_UNITS)
-    return MemphysValueError(
-        f"unrecognized time units type: allowed values are {options}, but got {units!r}."
-    )
-
-
-class TsIndex(np.ndarray):
-    """pynapple's public time index: an immutable float64 ndarray of seconds.
-
-    Unlike pynapple, the constructor never sorts: unsorted or non-finite timestamps raise
-    :class:`~memphys.errors.TimeIndexError` (use :func:`sort_by_time` to reorder times and
-    data together). memphys's time series use :class:`TimeIndex` internally.
-
-    Examples
-    --------
-    >>> a = TsIndex(np.arange(3), time_units="ms")
-    >>> a
-    TsIndex([0.   , 0.001, 0.002])
-    >>> a.in_units("ms")
-    array([0., 1., 2.])
-    >>> a[0] = 5
-    Traceback (most recent call last):
-    ...
-    RuntimeError: TsIndex object is not mutable.
-    """
-
-    @staticmethod
-    def format_timestamps(t: Any, units: str = "s") -> Any:
-        """Convert times given in ``units`` to seconds (9 decimals from ms/us)."""
-        if units == "s":
-            return t
-        if units in ("ms", "us"):
-            return np.around(np.asarray(t) / (1e3 if units == "ms" else 1e6), PRECISION)
-        raise _bad_units(units)
-
-    @staticmethod
-    def return_timestamps(t: Any, units: str = "s") -> Any:
-        """Convert times in seconds to ``units`` (9 decimals for ms/us)."""
-        if units not in TIME_UNITS:
-            raise _bad_units(units)
-        return t if units == "s" else in_units_array(np.asarray(t, dtype=np.float64), units)
-
-    @staticmethod
-    def sort_timestamps(t: Any, give_warning: bool = True) -> np.ndarray:
-        """Return the times sorted, warning ``"timestamps are not sorted"`` if they were not.
-
-        A standalone helper on times only: to sort a time series, reorder its data too
-        with :func:`sort_by_time`.
-        """
-        arr = np.asarray(t)
-        if arr.size > 1 and not bool(np.all(arr[1:] >= arr[:-1])):
-            if give_warning and not get_config("suppress_time_index_sorting_warnings"):
-                warnings.warn("timestamps are not sorted", UserWarning, stacklevel=2)
-            arr = np.sort(arr)
-        return arr
-
-    def __new__(cls, t: Any, time_units: str = "s") -> TsIndex:
-        arr = np.asarray(t)
-        if arr.ndim != 1:
-            raise TimeIndexError(
-                f"t should be 1 dimensional: expected 1-D timestamps, but got shape {arr.shape}."
-            )
-        if time_units not in TIME_UNITS:
-            raise _bad_units(time_units)
-        sec = np.array(TsIndex.format_timestamps(arr.astype(np.float64), time_units), copy=True)
-        validate_timestamps(sec)
-        return sec.view(cls)
-
-    @classmethod
-    def _from_validated(cls, values: np.ndarray) -> TsIndex:
-        return np.asarray(values, dtype=np.float64).view(cls)
-
-    @property
-    def values(self) -> np.ndarray:
-        """The times in seconds as a plain ndarray."""
-        return np.asarray(self)
-
-    def to_numpy(self) -> np.ndarray:
-        """The times in seconds as a plain ndarray."""
-        return self.values
-
-    def in_units(self, time_units: str = "s") -> np.ndarray:
-        """The times in ``time_units``."""
-        return np.asarray(TsIndex.return_timestamps(self.values, time_units))
-
-    def __setitem__(self, *args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("TsIndex object is not mutable.")

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from memphys.core import _tsd_binning
+from memphys.core._kinds import register_kind
 from memphys.core._time_index_base import TimeIndex
 from memphys.core._ts_repr import ts_repr
 from memphys.core.base_class import _ArgumentError, _Base, _initialize_tsd_output, check_support
@@ -28,6 +29,7 @@ from memphys.core.interval_set import IntervalSet
 __all__ = ["Ts"]
 
 
+@register_kind(ndim=0)
 class Ts(_Base):
     """Timestamps (in seconds) with a time support.
 

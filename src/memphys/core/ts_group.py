@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from memphys._writers import save_object
+from memphys.core._kinds import register_kind
 from memphys.core._ts_group_input import (
     as_keys,
     as_unit,
@@ -49,7 +51,6 @@ from memphys.core._ts_group_input import (
     sorted_metadata,
     values_per_unit,
 )
-from memphys.core._ts_group_io import read_group
 from memphys.core._ts_group_ops import (
     check_count_args,
     check_trial_count_args,
@@ -74,6 +75,7 @@ from memphys.errors import (
 __all__ = ["TsGroup"]
 
 
+@register_kind()
 class TsGroup(UserDict, _MetadataMixin):
     """A dictionary of ``Ts``/``Tsd`` (e.g. the spike times of a population of units).
 
@@ -131,6 +133,8 @@ class TsGroup(UserDict, _MetadataMixin):
     ...
     memphys.errors.MemphysTypeError: Metadata keys must be strings!
     """
+
+    _protected_metadata = frozenset({"rate"})  # computed: never set, dropped or restricted away
 
     index: np.ndarray
     """The keys (unit ids), sorted, as an int64 array."""
@@ -674,7 +678,7 @@ class TsGroup(UserDict, _MetadataMixin):
               0     0.2
               1     0.2
         """
-        check_mergeable(tsgroups, reset_index, reset_time_support, ignore_metadata)
+        check_mergeable(TsGroup, tsgroups, reset_index, reset_time_support, ignore_metadata)
         if len(tsgroups) == 1:
             print("Only one TsGroup object provided, no merge needed.")
             return tsgroups[0]
@@ -783,23 +787,9 @@ class TsGroup(UserDict, _MetadataMixin):
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "units.npz"
         >>> group.save(path)
         >>> with np.load(path, allow_pickle=True) as f:
-        ...     f["t"], f["index"], nap.TsGroup._from_npz_reader(f).g.tolist()
-        (array([0., 1., 2., 3.]), array([0, 6, 0, 6]), [1, 2])
+        ...     f["t"], f["index"]
+        (array([0., 1., 2., 3.]), array([0, 6, 0, 6]))
+        >>> nap.load_file(path).g.tolist()
+        [1, 2]
         """
-        if str(filename).lower().endswith(".zarr"):
-            raise MemphysValueError(
-                f"Invalid value for `filename`: a TsGroup is saved to '.npz' (pynapple's "
-                f"layout), not to a Zarr store, but got {str(filename)!r}."
-            )
-        from memphys.core._npz import save_npz
-
-        save_npz(self, filename)
-
-    @classmethod
-    def _from_npz_reader(cls, file: Any) -> TsGroup:
-        """Rebuild a TsGroup from an opened ``.npz`` (keys ``t``, ``index``, ...).
-
-        Metadata (key ``_metadata``, a pickled dict) needs the file opened with
-        ``allow_pickle=True``; older files with one key per metadata column are read too.
-        """
-        return read_group(cls, file)
+        save_object(self, filename)

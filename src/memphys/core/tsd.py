@@ -19,12 +19,14 @@ import numpy as np
 
 from memphys.core import _tsd_methods
 from memphys.core._base_tsd import _BaseTsd
+from memphys.core._kinds import register_kind
 from memphys.core._ts_repr import tsd_repr
 from memphys.core.base_class import _ArgumentError, _DataShapeError
 
 __all__ = ["Tsd"]
 
 
+@register_kind(ndim=1)
 class Tsd(_BaseTsd):
     """A 1-D time series: one value per timestamp.
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from memphys.core import _tsd_methods
 from memphys.core._base_tsd import _BaseTsd, _bool_tsd_key, _is_int
+from memphys.core._kinds import register_kind
 from memphys.core._time_index_base import TimeIndex
 from memphys.core._ts_repr import tsdframe_repr
 from memphys.core.base_class import _ArgumentError, _DataShapeError
@@ -44,6 +45,7 @@ def _all_str(key: Any) -> bool:
     return bool(items) and all(isinstance(k, str) for k in items)
 
 
+@register_kind(ndim=2)
 class TsdFrame(_BaseTsd, _MetadataMixin):
     """A 2-D time series: rows are times, columns are labelled, with column metadata.
 
@@ -77,6 +79,8 @@ class TsdFrame(_BaseTsd, _MetadataMixin):
     1.0           3    4
     dtype: int64, shape: (2, 2)
     """
+
+    _metadata_rows = "columns"  # the rows of the metadata are the columns
 
     def __init__(
         self,

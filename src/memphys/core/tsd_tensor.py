@@ -14,12 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from memphys.core._base_tsd import _BaseTsd
+from memphys.core._kinds import register_kind
 from memphys.core._ts_repr import tsdtensor_repr
 from memphys.errors import MemphysRuntimeError
 
 __all__ = ["TsdTensor"]
 
 
+@register_kind(ndim=3)
 class TsdTensor(_BaseTsd):
     """A time series of arrays: data with 3 or more dimensions, axis 0 being time.
 

@@ -13,13 +13,13 @@ import os
 import shutil
 from typing import Any
 
+from memphys.config import nap_config
+
 __all__ = ["is_array_like", "get_backend", "terminal_size", "_get_terminal_size"]
 
 
 def get_backend() -> str:
     """The compute backend, as pynapple reports it (memphys has one: numpy + its engine)."""
-    from memphys.config import nap_config
-
     return nap_config.backend
 
 

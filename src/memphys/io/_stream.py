@@ -14,8 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from memphys.arrays import MemmapArray, NumpyArray, as_lazy
 from memphys.arrays.base import LazyArray
 from memphys.engine.plan import Block, Plan
+from memphys.engine.primitives import _plan_for
+from memphys.engine.run import run_blocks
+from memphys.errors import SourceError
 
 __all__ = ["CastBlock", "data_source", "plan_for", "stream"]
 
@@ -34,8 +38,6 @@ def _memmap_file_offset(mm: np.memmap[Any, Any]) -> int | None:
 def _strided_memmap(mm: np.memmap[Any, Any]) -> tuple[LazyArray, Any, bool] | None:
     """A strided memmap view ``full[r0:r1, c0:c1:cs]`` (or one column) as the rows of the
     whole frame plus a channel slice; None if it is not such a view."""
-    from memphys.arrays import MemmapArray
-
     if mm.ndim not in (1, 2) or mm.size == 0:
         return None
     item = mm.dtype.itemsize
@@ -89,9 +91,6 @@ def data_source(values: Any) -> tuple[LazyArray, Any, bool]:
     >>> src.shape, channels, squeeze
     ((4, 3), slice(1, 2, 1), True)
     """
-    from memphys.arrays import NumpyArray, as_lazy
-    from memphys.errors import SourceError
-
     if isinstance(values, np.memmap) and not (
         values.flags.c_contiguous or values.flags.f_contiguous
     ):
@@ -122,8 +121,6 @@ class CastBlock:
 
 def plan_for(src: LazyArray, channels: Any, job: Any, align: int | None = None) -> Plan:
     """The engine's plan for a copy of ``src`` (working memory ~2x the input block)."""
-    from memphys.engine.primitives import _plan_for
-
     return _plan_for(src, job, 0, channels, None, 2.0, align)
 
 
@@ -138,8 +135,6 @@ def stream(
     desc: str,
 ) -> Any:
     """Run the copy of ``src`` (cast to ``dtype``) through the engine into ``sink``."""
-    from memphys.engine.run import run_blocks
-
     return run_blocks(
         CastBlock(dtype, squeeze), src, plan, sink, channels=channels, desc=desc, job=job
     )

@@ -2,7 +2,7 @@
 
 The copy streams through the engine with a progress bar, into a file or store written
 under a temporary name and renamed when complete; the returned
-:class:`~memphys.io.zarr_store.SaveReport` gives sizes, ratio and throughput. The
+:class:`~memphys.io.zarr.store.SaveReport` gives sizes, ratio and throughput. The
 ``memphys convert`` command is a thin layer over :func:`convert`.
 """
 
@@ -16,7 +16,10 @@ from typing import Any
 import numpy as np
 
 from memphys.errors import MemphysValueError
-from memphys.io.zarr_store import SaveReport, _disk_bytes, save_zarr
+from memphys.io.binary.raw import save_binary
+from memphys.io.interface import load_file
+from memphys.io.npy.array import save_npy
+from memphys.io.zarr.store import SaveReport, _disk_bytes, save_zarr
 
 __all__ = ["convert"]
 
@@ -72,8 +75,6 @@ def convert(
     >>> r.shape, r.ratio > 1
     ((1000, 4), True)
     """
-    from memphys.io.interface import load_file
-
     if isinstance(src, str | os.PathLike):
         obj = load_file(src, **(load_kwargs or {}))
     else:
@@ -107,12 +108,8 @@ def convert(
         return rep
     t0 = time.perf_counter()
     if suffix == ".npy":
-        from memphys.io.npy import save_npy
-
         save_npy(obj, out, overwrite=overwrite, **job_kwargs)
     elif suffix in (".dat", ".bin", ".raw", ".eeg", ".lfp"):
-        from memphys.io.binary import save_binary
-
         save_binary(obj, out, overwrite=overwrite, **job_kwargs)
     elif suffix == ".npz":
         obj.save(out)

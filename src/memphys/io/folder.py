@@ -36,10 +36,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from memphys.errors import FileFormatError, MemphysKeyError, MemphysValueError
-from memphys.io.npz import NPZFile
+from memphys.errors import (
+    FileFormatError,
+    MemphysFileNotFoundError,
+    MemphysKeyError,
+    MemphysValueError,
+)
+from memphys.io.interface import as_path, load_file
+from memphys.io.npz.read import NPZFile
 
-__all__ = ["Folder"]
+__all__ = ["Folder", "load_folder"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +74,6 @@ class _NWBEntry:
         self.path, self.name = path, path.name
 
     def load(self) -> Any:
-        from memphys.io.interface import load_file
-
         return load_file(self.path)
 
 
@@ -278,3 +282,34 @@ class Folder(UserDict[str, Any]):
     def doc(self, name: str) -> None:
         """Print the JSON sidecar of the file ``name`` (same as :meth:`metadata`)."""
         self.metadata(name)
+
+
+def load_folder(path: str | os.PathLike[str]) -> Folder:
+    """Walk a folder of ``.npz`` and ``.nwb`` files (and subfolders) as a :class:`Folder`.
+
+    Raises
+    ------
+    MemphysFileNotFoundError
+        If the folder does not exist (pynapple's message).
+    FileFormatError
+        If ``path`` is a file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import memphys as nap
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> nap.IntervalSet(start=0, end=5).save(root / "epochs")
+    >>> folder = nap.load_folder(root)
+    >>> list(folder)
+    ['epochs']
+    """
+    p = as_path(path, "path")
+    if not p.exists():
+        raise MemphysFileNotFoundError(f"Folder {p} does not exist")
+    if not p.is_dir():
+        raise FileFormatError(
+            f"Invalid value for `path`: expected a folder, but got the file {str(p)!r}. "
+            "Use `load_file` for a file."
+        )
+    return Folder(p)

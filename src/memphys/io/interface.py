@@ -1,9 +1,8 @@
-"""``load_file`` (dispatch on the file extension) and ``load_folder``.
+"""``load_file``: open a file with the first reader of the registry that accepts it.
 
-Each format has a reader module; ``load_file`` finds it in a small registry keyed by
-extension. A format module adds itself with one line in :data:`LOADERS` (or a call to
-:func:`register_loader`): ``".nwb": "memphys.io.nwb:load_nwb"``. A loader is called as
-``loader(path, lazy_loading)`` with ``path`` an existing :class:`pathlib.Path`.
+The readers are those of :mod:`memphys.io.readers` (memphys's own, then other packages'
+through the ``memphys.readers`` entry point group). :func:`register_loader` turns a
+function into a reader, for a quick addition in a script.
 
 Examples
 --------
@@ -23,80 +22,68 @@ memphys.errors.MemphysFileNotFoundError: File .../missing.npz does not exist
 
 from __future__ import annotations
 
-import importlib
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from memphys.errors import FileFormatError, MemphysFileNotFoundError, MemphysTypeError
+from memphys.io.readers import Reader, _FunctionReader, find_reader, register_reader
+from memphys.io.readers import supported_extensions as supported_extensions
 
-if TYPE_CHECKING:  # pragma: no cover
-    from memphys.io.folder import Folder
+__all__ = ["as_path", "load_file", "register_loader", "supported_extensions"]
 
-__all__ = ["LOADERS", "load_file", "load_folder", "register_loader", "supported_extensions"]
-
-Loader = Callable[[Path, "bool | None"], Any]
-
-#: Extension (lower case, with the dot) -> loader, or ``"module:function"`` imported on use.
-LOADERS: dict[str, str | Loader] = {
-    ".npz": "memphys.io.npz:load_npz",
-    ".npy": "memphys.io.npy:load_npy",
-    ".zarr": "memphys.io.zarr_store:load_zarr",
-    ".dat": "memphys.io.binary:load_binary",
-    ".eeg": "memphys.io.binary:load_binary",
-    ".lfp": "memphys.io.binary:load_binary",
-    ".bin": "memphys.io.binary:load_binary",
-    ".raw": "memphys.io.binary:load_binary",
-    ".nwb": "memphys.io.nwb_read:load_nwb",
-}
+Loader = Callable[..., Any]
 
 
-def register_loader(extension: str, loader: str | Loader) -> None:
-    """Make ``load_file`` read files ending in ``extension`` with ``loader``.
+def register_loader(extension: str, loader: Loader | str) -> Reader:
+    """Make ``load_file`` read files ending in ``extension`` with ``loader``, first.
+
+    A shortcut for a script: a package registers a :class:`~memphys.io.readers.Reader`
+    instead (see :mod:`memphys.io.readers`).
 
     Parameters
     ----------
     extension : str
-        E.g. ``".nwb"`` (case-insensitive; the dot is optional).
+        E.g. ``".txt"`` (case-insensitive; the dot is optional).
     loader : callable or str
-        ``loader(path, lazy_loading)``, or ``"package.module:function"`` imported on first use.
+        ``loader(path, lazy_loading, **kwargs)`` with ``path`` an existing
+        :class:`pathlib.Path`, or its name ``"package.module:function"`` (imported on first
+        use).
+
+    Returns
+    -------
+    Reader
+        The registered reader, named ``"loader:<extension>"``.
 
     Examples
     --------
-    >>> from memphys.io.interface import LOADERS, register_loader
-    >>> register_loader("txt", lambda path, lazy_loading: path.read_text())
-    >>> ".txt" in LOADERS
-    True
-    >>> del LOADERS[".txt"]
+    >>> import pathlib, tempfile
+    >>> from memphys.io.readers import unregister_reader
+    >>> reader = register_loader("txt", lambda path, lazy_loading: path.read_text())
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = path.write_text("hello")
+    >>> load_file(path), reader.name
+    ('hello', 'loader:.txt')
+    >>> unregister_reader(reader.name)
     """
     if not isinstance(extension, str) or not extension.strip("."):
         raise MemphysTypeError(
             f"Invalid type for `extension`: expected a string such as '.nwb', but got "
             f"{extension!r}."
         )
+    if not (callable(loader) or (isinstance(loader, str) and ":" in loader)):
+        raise MemphysTypeError(
+            f"Invalid type for `loader`: expected a function (path, lazy_loading) or its "
+            f"name 'package.module:function', but got {loader!r}."
+        )
     ext = "." + extension.lower().lstrip(".")
-    LOADERS[ext] = loader
+    return register_reader(_FunctionReader(f"loader:{ext}", (ext,), loader), first=True)
 
 
-def supported_extensions() -> list[str]:
-    """The extensions ``load_file`` reads, sorted.
-
-    >>> ".npz" in supported_extensions()
-    True
-    """
-    return sorted(LOADERS)
-
-
-def _resolve(loader: str | Loader) -> Loader:
-    if callable(loader):
-        return loader
-    module, _, name = loader.partition(":")
-    func: Loader = getattr(importlib.import_module(module), name)
-    return func
-
-
-def _as_path(path: Any, what: str) -> Path:
+def as_path(path: Any, what: str = "path") -> Path:
+    """``path`` as a :class:`pathlib.Path`, or a clear error naming ``what``."""
     if not isinstance(path, str | os.PathLike):
         raise MemphysTypeError(
             f"Invalid type for `{what}`: expected str or pathlib.Path, but got "
@@ -105,22 +92,20 @@ def _as_path(path: Any, what: str) -> Path:
     return Path(path)
 
 
-def _accepts(loader: Loader, kwargs: dict[str, Any]) -> list[str]:
-    """The names in ``kwargs`` that ``loader`` does not accept."""
-    import inspect
-
+def _rejected(func: Callable[..., Any], kwargs: dict[str, Any]) -> list[str]:
+    """The names in ``kwargs`` that ``func`` does not accept."""
     try:
-        params = inspect.signature(loader).parameters.values()
+        params = inspect.signature(func).parameters.values()
     except (TypeError, ValueError):  # builtins without a signature: let the call decide
         return []
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
         return []
     names = {p.name for p in params if p.kind is not inspect.Parameter.POSITIONAL_ONLY}
-    return sorted(set(kwargs) - names)
+    return sorted(set(kwargs) - names - {"path", "lazy_loading"})
 
 
 def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None, **kwargs: Any) -> Any:
-    """Load a file by its extension.
+    """Load a file with the reader that recognises it (by its extension, for memphys's).
 
     - ``.npz``: the pynapple object it holds (``Ts``, ``Tsd``, ``TsdFrame``,
       ``TsdTensor``, ``TsGroup``, ``IntervalSet``), or numpy's ``NpzFile`` for other
@@ -132,6 +117,11 @@ def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None, **
     - ``.dat``, ``.eeg``, ``.lfp``, ``.bin``, ``.raw``: raw binary through
       :func:`memphys.io.binary.load_binary_file`, with its Neuroscope ``.xml`` or with
       ``n_channels=`` and ``sampling_rate=``.
+    - ``.nwb``: an :class:`~memphys.io.nwb.NWBFile`.
+    - ``.rhd``, ``.rhs``, ``.plx``, ``.oebin``, ``.meta``: an
+      :class:`~memphys.io.neo.EphysReader`.
+    - anything a reader of another package recognises (entry point group
+      ``memphys.readers``).
 
     Parameters
     ----------
@@ -142,13 +132,13 @@ def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None, **
         the memory budget, ``True`` always (uncompressed files), ``False`` never. For
         ``.npy`` and ``.zarr``: ``False`` reads the data into memory (default: lazy).
     **kwargs
-        Passed to the format's reader (e.g. ``n_channels``, ``sampling_rate`` for raw
-        binary files; ``rate`` for ``.npy``).
+        Passed to the reader (e.g. ``n_channels``, ``sampling_rate`` for raw binary
+        files; ``rate`` for ``.npy``).
 
     Returns
     -------
     object
-        What the format's reader returns.
+        What the reader returns.
 
     Raises
     ------
@@ -158,8 +148,10 @@ def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None, **
         If only an interrupted write's ``<path>.partial`` exists, or a memphys store is
         marked incomplete.
     FileFormatError
-        If the extension is not supported (the message lists the supported ones), or the
-        file is truncated, corrupt or not of its extension's format.
+        If no reader recognises the file (the message lists the supported extensions), or
+        the file is truncated, corrupt or not of its extension's format.
+    MemphysTypeError
+        If the reader accepts none of some ``kwargs``.
 
     Examples
     --------
@@ -180,62 +172,26 @@ def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None, **
     ...
     memphys.errors.MemphysFileNotFoundError: File .../data.txt does not exist
     """
-    p = _as_path(path, "path")
+    p = as_path(path, "path")
     if not p.exists():
         if Path(f"{p}.partial").exists():
-            from memphys.engine.sinks import check_complete
+            from memphys.engine.sinks import check_complete  # the engine, only on this path
 
             check_complete(p)  # raises IncompleteWriteError naming the leftover
         raise MemphysFileNotFoundError(f"File {p} does not exist")
-    ext = p.suffix.lower()
-    loader = LOADERS.get(ext)
-    if loader is None:
+    reader = find_reader(p)
+    if reader is None:
         exts = ", ".join(repr(e) for e in supported_extensions())
         hint = " Use `load_folder` for a folder." if p.is_dir() else ""
         raise FileFormatError(
             f"Invalid value for `path`: expected a file with one of the extensions {exts} "
             f"(supported formats), but got {str(p)!r}.{hint}"
         )
-    func = _resolve(loader)
-    if kwargs:
-        unknown = _accepts(func, kwargs)
-        if unknown:
-            raise MemphysTypeError(
-                f"Invalid arguments for `load_file`: the {ext!r} reader accepts no "
-                f"argument(s) {', '.join(unknown)}, but got them."
-            )
-        return func(p, lazy_loading, **kwargs)
-    return func(p, lazy_loading)
-
-
-def load_folder(path: str | os.PathLike[str]) -> Folder:
-    """Walk a folder of ``.npz`` and ``.nwb`` files (and subfolders) as a :class:`Folder`.
-
-    Raises
-    ------
-    MemphysFileNotFoundError
-        If the folder does not exist (pynapple's message).
-    FileFormatError
-        If ``path`` is a file.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> import memphys as nap
-    >>> root = pathlib.Path(tempfile.mkdtemp())
-    >>> nap.IntervalSet(start=0, end=5).save(root / "epochs")
-    >>> folder = nap.load_folder(root)
-    >>> list(folder)
-    ['epochs']
-    """
-    from memphys.io.folder import Folder
-
-    p = _as_path(path, "path")
-    if not p.exists():
-        raise MemphysFileNotFoundError(f"Folder {p} does not exist")
-    if not p.is_dir():
-        raise FileFormatError(
-            f"Invalid value for `path`: expected a folder, but got the file {str(p)!r}. "
-            "Use `load_file` for a file."
+    func = reader.loader if isinstance(reader, _FunctionReader) else reader.open
+    unknown = _rejected(func, kwargs) if kwargs else []
+    if unknown:
+        raise MemphysTypeError(
+            f"Invalid arguments for `load_file`: the {reader.name!r} reader accepts no "
+            f"argument(s) {', '.join(unknown)}, but got them."
         )
-    return Folder(p)
+    return reader.open(p, lazy_loading, **kwargs)
