@@ -133,7 +133,7 @@ class WorkerState:
 class _BlockFailed(Exception):
     """Carries a worker exception and its block (a task tuple) back to the main process."""
 
-    def __init__(self, task: tuple[int, ...], exc: BaseException, tb: str = "") -> None:
+    def __init__(self, task: tuple[int | None, ...], exc: BaseException, tb: str = "") -> None:
         super().__init__(task, exc, tb)
         self.task = task
         self.exc = exc
@@ -168,7 +168,7 @@ def _trim(output: Any, block: Block) -> Any:
     )
 
 
-def run_task(state: WorkerState, task: tuple[int, ...]) -> Any:
+def run_task(state: WorkerState, task: tuple[int | None, ...]) -> Any:
     """Run one block (a task tuple, see :meth:`Block.as_task`) and return its payload.
 
     Any exception is re-raised wrapped with its task, so the caller can name the block.
@@ -178,7 +178,7 @@ def run_task(state: WorkerState, task: tuple[int, ...]) -> Any:
     """
     failure: _BlockFailed | None = None
     try:
-        block = Block(*task)
+        block = Block.from_task(task)
         data = state.source(block.segment).read(block.read_start, block.read_stop, state.channels)
         out = data if state.func is None else state.func(data, block)
         if state.sink.trims:
@@ -192,7 +192,7 @@ def run_task(state: WorkerState, task: tuple[int, ...]) -> Any:
 
 
 def _chunk_error(failed: _BlockFailed) -> ChunkError:
-    block = Block(*failed.task)
+    block = Block.from_task(failed.task)
     exc = failed.exc
     if failed.tb and hasattr(exc, "add_note"):
         with contextlib.suppress(Exception):
@@ -236,7 +236,7 @@ def _init_process_worker(state_bytes: bytes, max_threads: int | None) -> None:
         _WORKER.error = exc  # would only break the pool without saying why)
 
 
-def _setup_failed(task: tuple[int, ...], exc: BaseException) -> _BlockFailed:
+def _setup_failed(task: tuple[int | None, ...], exc: BaseException) -> _BlockFailed:
     tb = "".join(traceback.format_exception(exc))
     wrapped = RuntimeError(
         f"the worker could not rebuild the sources or unpickle the function: "
@@ -246,7 +246,7 @@ def _setup_failed(task: tuple[int, ...], exc: BaseException) -> _BlockFailed:
     return _BlockFailed(task, wrapped, tb)
 
 
-def _process_task(task: tuple[int, ...]) -> Any:
+def _process_task(task: tuple[int | None, ...]) -> Any:
     state = _WORKER.state
     if state is None:
         raise _setup_failed(task, _WORKER.error or RuntimeError("initializer did not run"))
@@ -440,7 +440,7 @@ class _RemoteState:
         return len(self.data) + 64
 
 
-def _dask_task(remote: _RemoteState, task: tuple[int, ...]) -> Any:
+def _dask_task(remote: _RemoteState, task: tuple[int | None, ...]) -> Any:
     try:
         state = remote.get()
     except Exception as exc:
