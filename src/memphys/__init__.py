@@ -28,6 +28,18 @@ from memphys.config import (
 
 __version__ = "0.1.0.dev0"
 
+
+def _wire_layers() -> None:
+    """Let ``core`` find the methods implemented in ``process`` (dependency inversion:
+    ``core`` owns the registry, ``process`` fills it with loaders; nothing heavy is
+    imported here)."""
+    from memphys.process import register_core_methods
+
+    register_core_methods()
+
+
+_wire_layers()
+
 # public name -> module that defines it (imported on first attribute access)
 _LAZY: dict[str, str] = {
     "IntervalSet": "memphys.core.interval_set",

@@ -70,13 +70,6 @@ from memphys.engine.plan import (
 )
 from memphys.engine.primitives import iter_chunks, map_chunks, reduce_chunks
 from memphys.engine.progress import Progress
-from memphys.engine.results import (
-    ResultOnDiskWarning,
-    available_memory,
-    open_result,
-    result_fits_in_memory,
-    result_sink,
-)
 from memphys.engine.reducers import (
     Count,
     Max,
@@ -86,6 +79,13 @@ from memphys.engine.reducers import (
     Reducer,
     ReducerGroup,
     Sum,
+)
+from memphys.engine.results import (
+    ResultOnDiskWarning,
+    available_memory,
+    open_result,
+    result_fits_in_memory,
+    result_sink,
 )
 from memphys.engine.run import run_blocks
 from memphys.engine.sinks import (

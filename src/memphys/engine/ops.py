@@ -40,6 +40,7 @@ array([ 1.,  3.,  6.,  9., 12., 15., 18., 13.])
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -99,11 +100,15 @@ class BlockOp:
         return tuple(in_trailing)
 
     def temp_bytes_per_row(self, in_dtype: np.dtype[Any], in_trailing: tuple[int, ...]) -> int:
-        """Bytes of temporaries per input row, besides the input and the output.
+        """Bytes of temporaries per row *read* (halos included), besides the input row.
 
         The default assumes one float64 copy of the row.
         """
         return 8 * max(1, int(np.prod(in_trailing, dtype=np.int64)))
+
+    def out_temp_bytes_per_row(self, in_dtype: np.dtype[Any], in_trailing: tuple[int, ...]) -> int:
+        """Bytes of temporaries per row *produced*, besides the output row (default 0)."""
+        return 0
 
     def __call__(self, data: np.ndarray, block: Block) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not implement __call__")
@@ -129,16 +134,19 @@ class BlockOp:
         return result
 
     # -- derived -------------------------------------------------------------------
-    def work_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> int:
-        """Working memory per input row: input, temporaries and (for maps) output."""
+    def work_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> tuple[int, int]:
+        """Working memory per row read (input and temporaries) and per row produced (for
+        maps: the output and its temporaries), from the declaration."""
         dt = np.dtype(in_dtype)
-        elems = max(1, int(np.prod(in_trailing, dtype=np.int64)))
-        work = elems * dt.itemsize + int(self.temp_bytes_per_row(dt, tuple(in_trailing)))
+        tr = tuple(in_trailing)
+        elems = max(1, int(np.prod(tr, dtype=np.int64)))
+        read = elems * dt.itemsize + int(self.temp_bytes_per_row(dt, tr))
+        produced = int(self.out_temp_bytes_per_row(dt, tr))
         if self.kind == "map":
             out_dt = self.output_dtype(dt)
-            out_tr = self.output_trailing(tuple(in_trailing))
-            work += max(1, int(np.prod(out_tr, dtype=np.int64))) * out_dt.itemsize
-        return work
+            out_tr = self.output_trailing(tr)
+            produced += max(1, int(np.prod(out_tr, dtype=np.int64))) * out_dt.itemsize
+        return read, produced
 
     @property
     def label_or_name(self) -> str:
@@ -190,9 +198,9 @@ class FuncOp(BlockOp):
     def output_trailing(self, in_trailing: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(in_trailing) if self.trailing_shape is None else self.trailing_shape
 
-    def work_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> int:
+    def work_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> tuple[int, int]:
         row = max(1, int(np.prod(in_trailing, dtype=np.int64))) * np.dtype(in_dtype).itemsize
-        return max(row, int(math.ceil(row * self.factor)))
+        return max(row, math.ceil(row * self.factor)), 0
 
     def __call__(self, data: np.ndarray, block: Block) -> Any:
         return self.func(data, block) if self.pass_block else self.func(data)
@@ -242,9 +250,9 @@ class ReduceOp(BlockOp):
         )
         self.label = type(reducer).__name__
 
-    def work_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> int:
+    def work_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> tuple[int, int]:
         row = max(1, int(np.prod(in_trailing, dtype=np.int64))) * np.dtype(in_dtype).itemsize
-        return max(row, int(math.ceil(row * self.factor)))
+        return max(row, math.ceil(row * self.factor)), 0
 
     def sink(self) -> Sink:
         return self.reducer  # type: ignore[no-any-return]
@@ -316,7 +324,7 @@ def op_block_size(
         job = resolve_job_kwargs(**job_kwargs)
     trailing = _selected_trailing(src, channels)
     row = max(1, int(np.prod(trailing, dtype=np.int64))) * src.dtype.itemsize
-    work = op.work_bytes_per_row(src.dtype, trailing)
+    work, produced = op.work_bytes_per_row(src.dtype, trailing)
     segs = _norm_segments(segments, src.shape[0])
     longest = max((b - a for a, b in segs), default=0)
     align = align_to
@@ -326,24 +334,13 @@ def op_block_size(
     size = block_size(
         row,
         work,
+        produced,
         sampling_rate=sampling_rate,
         halo=op.halo,
         align_to=align,
         longest_segment=longest if longest else None,
         job=job,
     )
-    if op.whole_segments and job.chunk_size is None and job.chunk_duration is None and longest:
-        # one block per segment when the longest fits one worker's share of the memory
-        from memphys.config import get_config
-
-        if job.chunk_memory is not None:
-            per_worker = job.chunk_memory
-        elif job.total_memory is not None:
-            per_worker = job.total_memory // job.n_jobs
-        else:
-            per_worker = int(get_config("memory_budget")) // job.n_jobs
-        if longest * work <= per_worker:
-            size = max(size, longest)
     return int(size)
 
 
@@ -377,10 +374,48 @@ def op_plan(
     size = op_block_size(
         op, src, segs, channels=channels, sampling_rate=sampling_rate, align_to=align, job=job
     )
+    if op.whole_segments and job.chunk_size is None and job.chunk_duration is None:
+        whole = _whole_segment_rows(op, src, channels, job)
+        if any(size < b - a <= whole for a, b in segs):
+            return _whole_segment_plan(op, segs, size, whole)
     return op.plan(segs, size, align)
 
 
-def _probe(op: BlockOp, src: Any, plan: Plan, channels: Any) -> tuple[np.dtype[Any], tuple[int, ...]]:
+def _whole_segment_rows(op: BlockOp, src: Any, channels: Any, job: JobKwargs) -> int:
+    """The longest segment that one worker's memory holds in one block."""
+    from memphys.config import get_config
+
+    if job.chunk_memory is not None:
+        per_worker = job.chunk_memory
+    elif job.total_memory is not None:
+        per_worker = job.total_memory // job.n_jobs
+    else:
+        per_worker = int(get_config("memory_budget")) // job.n_jobs
+    work, produced = op.work_bytes_per_row(src.dtype, _selected_trailing(src, channels))
+    return int(per_worker // max(1, work + produced))
+
+
+def _whole_segment_plan(
+    op: BlockOp, segs: Sequence[tuple[int, int]], size: int, whole: int
+) -> Plan:
+    """One block per segment that fits ``whole`` rows; blocks of ``size`` for the others."""
+    blocks: list[Block] = []
+    out = 0
+    for k, (a, b) in enumerate(segs):
+        seg_size = b - a if b - a <= whole else size
+        for blk in plan_blocks([(a, b)], max(1, seg_size), halo=op.halo):
+            blocks.append(
+                dataclasses.replace(
+                    blk, index=len(blocks), segment=k, out_start=out + blk.out_start
+                )
+            )
+        out += b - a
+    return Plan(tuple(blocks), tuple(segs), size, normalize_halo(op.halo))
+
+
+def _probe(
+    op: BlockOp, src: Any, plan: Plan, channels: Any
+) -> tuple[np.dtype[Any], tuple[int, ...]]:
     """dtype and trailing shape of a map's output, from a few rows of its first block."""
     first = plan[0]
     before, after = normalize_halo(op.halo)

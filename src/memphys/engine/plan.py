@@ -388,6 +388,7 @@ def block_limits(job: JobKwargs) -> BlockLimits:
 def block_size(
     row_nbytes: int,
     work_row_nbytes: int | None = None,
+    out_row_nbytes: int = 0,
     *,
     sampling_rate: float | None = None,
     halo: int | tuple[int, int] = 0,
@@ -401,9 +402,10 @@ def block_size(
 
     In order of precedence: ``chunk_size``; ``chunk_duration`` times ``sampling_rate``;
     otherwise a memory per worker, ``chunk_memory``, ``total_memory / n_jobs`` or the global
-    ``memory_budget / n_jobs``, divided by the working memory of one row
-    (``work_row_nbytes``: the input row, the operation's temporaries and its output row),
-    minus the halos. Sizes derived from the global budget are then capped by the executor's
+    ``memory_budget / n_jobs``, shared between the rows read (``work_row_nbytes`` each: the
+    input row and the temporaries the operation keeps per row read, halos included) and
+    the rows produced (``out_row_nbytes`` each: the output and its temporaries). Sizes
+    derived from the global budget are then capped by the executor's
     :class:`BlockLimits` (but kept at least four halos long when the budget allows it, so
     that halos cost at most half of the reads), and, with ``longest_segment``, by the
     longest segment (a block never spans two segments).
@@ -414,6 +416,8 @@ def block_size(
         Bytes read per sample (all channels read).
     work_row_nbytes : int, optional
         Working memory per sample read, the input included (default ``row_nbytes``).
+    out_row_nbytes : int, default 0
+        Working memory per sample produced (the output and what scales with it).
     sampling_rate : float, optional
         Samples per second; needed by ``chunk_duration``.
     halo : int or (int, int)
@@ -434,9 +438,9 @@ def block_size(
 
     Examples
     --------
-    >>> block_size(32, 224, chunk_memory="1M", halo=100)
-    4481
-    >>> block_size(32, 224) * 224 <= DEFAULT_MAX_WORK_BYTES
+    >>> block_size(32, 160, 64, chunk_memory="1M", halo=100)
+    4538
+    >>> block_size(32, 160, 64) * 224 <= DEFAULT_MAX_WORK_BYTES
     True
     """
     if job is None:
@@ -452,6 +456,7 @@ def block_size(
     before, after = normalize_halo(halo)
     row = max(1, int(row_nbytes))
     work = max(row, int(work_row_nbytes or row))
+    out_row = max(0, int(out_row_nbytes))
     if job.chunk_size is not None:
         size = job.chunk_size
     elif job.chunk_duration is not None:
@@ -471,9 +476,9 @@ def block_size(
             budget = int(get_config("memory_budget"))
             per_worker = budget // job.n_jobs
             what = f"memory_budget={budget} over {job.n_jobs} worker(s)"
-        most = int(per_worker // work) - before - after
+        most = int((per_worker - (before + after) * work) // (work + out_row))
         if most < 1:
-            need = (1 + before + after) * work
+            need = (1 + before + after) * work + out_row
             raise MemoryBudgetError(
                 f"Invalid job kwargs: one sample with its halo ({before} + {after} samples) "
                 f"and the operation's temporaries needs {need} bytes per worker, but "
@@ -484,7 +489,7 @@ def block_size(
         size = most
         if job.chunk_memory is None and job.total_memory is None:
             lim = limits if limits is not None else block_limits(job)
-            cap = max(1, min(lim.input_bytes // row, lim.work_bytes // work))
+            cap = max(1, min(lim.input_bytes // row, lim.work_bytes // (work + out_row)))
             size = min(most, max(cap, 4 * (before + after)))
             if longest_segment is not None and longest_segment > 0:
                 size = min(size, int(longest_segment))

@@ -24,10 +24,9 @@ import numpy as np
 
 from memphys.engine.job_kwargs import CHUNK_KWARGS, JobKwargs, resolve_job_kwargs
 from memphys.engine.ops import FuncOp, ReduceOp, op_plan, run_op
-from memphys.engine.run import _selected_trailing
 from memphys.engine.plan import Block, Plan
 from memphys.engine.progress import Progress
-from memphys.errors import MemphysTypeError
+from memphys.engine.run import _selected_trailing
 
 __all__ = ["iter_chunks", "map_chunks", "reduce_chunks"]
 
@@ -266,6 +265,10 @@ def reduce_chunks(
     """
     op = ReduceOp(reducer, func, halo, pass_block=pass_block, factor=factor)
     return run_op(
-        op, source, channels=channels, sampling_rate=sampling_rate, desc="reduce_chunks",
+        op,
+        source,
+        channels=channels,
+        sampling_rate=sampling_rate,
+        desc="reduce_chunks",
         **job_kwargs,
     )
