@@ -191,7 +191,8 @@ class FiltFiltBlock:
     backend : {"auto", "numba", "scipy"}
     segments : list of (int, int), optional
         The epochs' row ranges ``[start, stop)`` (engine segments); a block whose read
-        range touches one of its ends gets ``sosfiltfilt``'s edge treatment.
+        range touches one of its ends gets ``sosfiltfilt``'s edge treatment. By default
+        the block's own segment bounds (:attr:`memphys.engine.Block.at_segment_start`).
     split : bool, default True
         Let the kernel run a long block as two chains side by side (faster; the second
         chain warms up over :attr:`halo` samples, within the same tolerance as blocks).
@@ -253,9 +254,12 @@ class FiltFiltBlock:
         return y.reshape(shape)
 
     def __call__(self, data: np.ndarray, block: Any) -> np.ndarray:
-        seg_start, seg_stop = self.segments[block.segment]
-        front = block.read_start == seg_start
-        back = block.read_stop == seg_stop
+        if self.segments:
+            seg_start, seg_stop = self.segments[block.segment]
+            front = block.read_start == seg_start
+            back = block.read_stop == seg_stop
+        else:  # the block knows its segment's bounds
+            front, back = block.at_segment_start, block.at_segment_stop
         shape = data.shape
         y = self._passes(np.asarray(data).reshape(shape[0], -1), front, back)
         k = block.trim_before
