@@ -340,6 +340,7 @@ def op_block_size(
         align_to=align,
         longest_segment=longest if longest else None,
         job=job,
+        what=op.label_or_name,
     )
     return int(size)
 

@@ -396,6 +396,7 @@ def block_size(
     longest_segment: int | None = None,
     job: JobKwargs | None = None,
     limits: BlockLimits | None = None,
+    what: str = "the operation",
     **job_kwargs: Any,
 ) -> int:
     """Block length in samples: the one rule every chunked run of memphys uses.
@@ -430,6 +431,8 @@ def block_size(
         Already-resolved job kwargs; otherwise ``job_kwargs`` are resolved.
     limits : BlockLimits, optional
         Default: those of the executor of ``job`` (:func:`block_limits`).
+    what : str
+        The operation, as named in the error message.
 
     Raises
     ------
@@ -468,21 +471,21 @@ def block_size(
         size = max(1, round(job.chunk_duration * float(sampling_rate)))
     else:
         if job.chunk_memory is not None:
-            per_worker, what = job.chunk_memory, f"chunk_memory={job.chunk_memory}"
+            per_worker, where = job.chunk_memory, f"chunk_memory={job.chunk_memory}"
         elif job.total_memory is not None:
             per_worker = job.total_memory // job.n_jobs
-            what = f"total_memory={job.total_memory} over {job.n_jobs} worker(s)"
+            where = f"total_memory={job.total_memory} over {job.n_jobs} worker(s)"
         else:
             budget = int(get_config("memory_budget"))
             per_worker = budget // job.n_jobs
-            what = f"memory_budget={budget} over {job.n_jobs} worker(s)"
+            where = f"memory_budget={budget} over {job.n_jobs} worker(s)"
         most = int((per_worker - (before + after) * work) // (work + out_row))
         if most < 1:
             need = (1 + before + after) * work + out_row
             raise MemoryBudgetError(
-                f"Invalid job kwargs: one sample with its halo ({before} + {after} samples) "
-                f"and the operation's temporaries needs {need} bytes per worker, but "
-                f"{what} leaves {per_worker} bytes. Raise the memory (e.g. "
+                f"Invalid job kwargs: one sample of {what} with its halo ({before} + {after} "
+                f"samples) and its temporaries needs {need} bytes per worker, but "
+                f"{where} leaves {per_worker} bytes. Raise the memory (e.g. "
                 "memphys.set_config(memory_budget='1G') or chunk_memory=...) or use fewer "
                 "jobs."
             )
