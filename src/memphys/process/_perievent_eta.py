@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from memphys.core.base_class import budget
+from memphys.core.blocks import memory_budget
 from memphys.process._perievent_reads import read_ranges
 
 __all__ = ["event_triggered_average"]
@@ -99,7 +99,7 @@ def event_triggered_average(
     if cbins.size == 0:
         return eta.reshape(width, n_units, *trailing)
     rbytes = max(1, width * n_feat * 8 * 3 + width * 8 * 6)
-    batch = max(1, budget() // (4 * rbytes))
+    batch = max(1, memory_budget() // (4 * rbytes))
     values = data.values
     offsets = np.arange(width)
     for a in range(0, cbins.size, batch):

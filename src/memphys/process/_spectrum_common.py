@@ -102,7 +102,7 @@ def _spacing_rate(sig: Any) -> float | None:
     if ti.is_regular:
         rate = ti.rate
         return float(rate) if rate is not None and np.isfinite(rate) and rate > 0 else None
-    from memphys.core._tsd_engine import epoch_rows
+    from memphys.core.blocks import epoch_rows
 
     i0, i1 = epoch_rows(sig, sig.time_support)
     diffs: list[np.ndarray] = []

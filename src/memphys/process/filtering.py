@@ -42,8 +42,6 @@ from typing import Any
 
 import numpy as np
 
-from memphys.core.blocks import apply_blocks, check_job_kwargs, is_in_memory
-from memphys.core.time_series import Tsd, TsdFrame, TsdTensor
 from memphys.engine import Block, BlockOp
 from memphys.errors import ChunkError, MemphysTypeError, MemphysValueError
 from memphys.process._sos import (
@@ -200,6 +198,10 @@ def _compute_filter(
     out: Any,
     job_kwargs: dict[str, Any],
 ) -> Any:
+    # core is imported on use: `memphys.apply_bandpass_filter` must not import pandas
+    from memphys.core.blocks import apply_blocks, check_job_kwargs, is_in_memory
+    from memphys.core.time_series import Tsd, TsdFrame, TsdTensor
+
     _validate(cutoff, filter_type, fs, order, transition_bandwidth)
     if not isinstance(data, Tsd | TsdFrame | TsdTensor):
         raise MemphysValueError(

@@ -28,8 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from memphys.core._tsd_engine import check_job_kwargs
-from memphys.core.base_class import budget
+from memphys.core.blocks import check_job_kwargs, memory_budget
 from memphys.core.interval_set import IntervalSet
 from memphys.core.time_index import TsIndex
 from memphys.core.ts import Ts
@@ -132,9 +131,9 @@ def _event_times(events: Any, epochs: IntervalSet) -> np.ndarray:
 
 
 def _output_budget(n_bytes: int, what: str) -> None:
-    if n_bytes > budget():
+    if n_bytes > memory_budget():
         raise MemoryBudgetError(
-            f"{what} would allocate {n_bytes} bytes, over the memory budget ({budget()} "
+            f"{what} would allocate {n_bytes} bytes, over the memory budget ({memory_budget()} "
             "bytes). Use fewer events, a shorter window or fewer channels (e.g. "
             "`data[:, channels]`), or raise the budget with "
             "memphys.set_config(memory_budget=...)."

@@ -37,9 +37,6 @@ from typing import Any
 
 import numpy as np
 
-from memphys.core.blocks import apply_blocks, check_job_kwargs, is_in_memory, memory_budget
-from memphys.core.interval_set import IntervalSet
-from memphys.core.time_series import Tsd, TsdFrame
 from memphys.engine import Block, BlockOp, MeanVar, reduce_chunks
 from memphys.errors import MemphysTypeError, MemphysValueError
 
@@ -115,6 +112,9 @@ class HilbertOp(BlockOp):
 
 
 def _hilbert(data: Any, kind: str, halo: Any, out: Any, job_kwargs: dict[str, Any]) -> Any:
+    from memphys.core.blocks import apply_blocks, check_job_kwargs
+    from memphys.core.time_series import Tsd, TsdFrame
+
     if not isinstance(data, Tsd | TsdFrame):
         raise MemphysTypeError("data should be a Tsd or TsdFrame.")
     job = check_job_kwargs(job_kwargs, f"hilbert ({kind})")
@@ -248,6 +248,9 @@ def _validate_detection(
     fs: Any,
     sliding_window_size: Any,
 ) -> None:
+    from memphys.core.interval_set import IntervalSet
+    from memphys.core.time_series import Tsd
+
     if not isinstance(data, Tsd):
         raise MemphysTypeError(f"`data` must be `Tsd`, got {type(data)}")
     if not isinstance(epochs, IntervalSet):
@@ -339,6 +342,8 @@ def detect_oscillatory_events(
     >>> len(ev), bool(abs(ev.start[0] - 1) < 0.05 and abs(ev.end[0] - 2) < 0.05)
     (1, True)
     """
+    from memphys.core.blocks import is_in_memory, memory_budget
+    from memphys.core.interval_set import IntervalSet
     from memphys.process.filtering import apply_bandpass_filter
 
     _validate_detection(

@@ -29,8 +29,6 @@ from typing import Any
 
 import numpy as np
 
-from memphys.core.blocks import apply_blocks, check_job_kwargs, epoch_rows
-from memphys.core.time_series import Tsd, TsdFrame, TsdTensor
 from memphys.engine import Block, BlockOp
 from memphys.errors import MemphysTypeError, MemphysValueError
 
@@ -185,6 +183,8 @@ def generate_morlet_filterbank(
         raise MemphysTypeError("`fs` must be of type float or int ndarray")
     _check_wavelet_params(gaussian_width, window_length, precision)
     _check_nyquist(freqs, float(fs))
+    from memphys.core.time_series import TsdFrame
+
     kernels, time = _morlet_kernels(
         freqs, float(fs), float(gaussian_width), float(window_length), precision
     )
@@ -309,6 +309,8 @@ def compute_wavelet_transform(
     >>> type(mwt).__name__, mwt.shape
     ('TsdTensor', (1000, 2, 10))
     """
+    from memphys.core.blocks import apply_blocks, check_job_kwargs, epoch_rows
+    from memphys.core.time_series import Tsd, TsdFrame, TsdTensor
     from memphys.process._spectrum_common import resolve_fs
 
     if not isinstance(sig, Tsd | TsdFrame | TsdTensor):
