@@ -81,7 +81,7 @@ def event_triggered_average(
     total = counts.sum(axis=0).astype(np.float64)
     if lb.size == 0:
         return eta.reshape(width, n_units, *trailing)
-    p0, p1 = data._ti.epoch_positions(starts, ends)
+    p0, p1 = data.time_index.epoch_positions(starts, ends)
     runs = _runs(lb, np.asarray(ends, dtype=np.float64), np.asarray(p0), np.asarray(p1))
     if not runs:
         return eta.reshape(width, n_units, *trailing)
@@ -135,7 +135,7 @@ def _bin_values(
 ) -> np.ndarray:
     """``v`` (float64, ``(len(bins), n_feat)``) of the given bins (sorted; ``rid`` their runs)."""
     p, q = ps[rid], qs[rid]
-    ti = data._ti
+    ti = data.time_index
     left = lb[bins]
     right = np.round(left + binsize, 9)
     e = np.clip(np.asarray(ti.searchsorted(right, side="left"), dtype=np.int64), p, q)

@@ -83,7 +83,7 @@ def _epoch_fft(
     sig: Any, fs: float, ep: Any, full_range: bool, n: int | None, func: str
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Sorted frequencies, the matching FFT rows, and the transform length."""
-    from memphys.core.blocks import memory_budget
+    from memphys.core.blocks import memory_budget, source_of
 
     a, b, ep = _single_epoch(sig, ep)
     m = b - a
@@ -106,7 +106,7 @@ def _epoch_fft(
             "signal to a shorter epoch (`ep=` or sig.restrict(ep)), or raise the budget with "
             "memphys.set_config(memory_budget=...)."
         )
-    data = np.asarray(sig._read_block(a, a + rows))
+    data = np.asarray(source_of(sig.values).read(a, a + rows))
     freqs = np.fft.fftfreq(nfft, 1 / fs)
     if not full_range and not np.iscomplexobj(data):
         # non-negative frequencies only: the real transform (half the time and memory)
@@ -489,7 +489,7 @@ def compute_mean_power_spectral_density(
             f"Splitting epochs with interval_size={size} generated an empty IntervalSet. Try "
             "decreasing interval_size"
         )
-    i0, i1 = sig._ti.epoch_positions(w0, w1)
+    i0, i1 = sig.time_index.epoch_positions(w0, w1)
     i0 = np.asarray(i0, dtype=np.int64)
     n = int(np.min(np.asarray(i1) - i0))
     if n == 0:
