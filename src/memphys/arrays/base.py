@@ -57,6 +57,7 @@ _LAZY_ADAPTER_MODULES: dict[str, str] = {
     "dask": "memphys.arrays.dask_array",
     "row_slice": "memphys.arrays.views",
     "row_ranges": "memphys.arrays.views",
+    "columns": "memphys.arrays.views",
     **dict.fromkeys(("neo", "column_select", "scaled"), "memphys.arrays.neo_array"),
 }
 
