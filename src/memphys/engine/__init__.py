@@ -59,6 +59,9 @@ from memphys.engine.job_kwargs import (
 )
 from memphys.engine.ops import OP_KINDS, BlockOp, FuncOp, ReduceOp, op_block_size, op_plan, run_op
 from memphys.engine.plan import (
+    DASK_CLUSTER_LIMITS,
+    DASK_LOCAL_LIMITS,
+    LOCAL_LIMITS,
     Block,
     BlockLimits,
     Plan,
@@ -114,6 +117,9 @@ __all__ = [
     "set_global_job_kwargs",
     "split_job_kwargs",
     # plans
+    "DASK_CLUSTER_LIMITS",
+    "DASK_LOCAL_LIMITS",
+    "LOCAL_LIMITS",
     "Block",
     "BlockLimits",
     "Plan",
