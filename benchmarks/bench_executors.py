@@ -88,7 +88,7 @@ def main() -> None:
         rows.append((label, statistics.median(times), _blocks_of(out), ""))
         print(f"{label}: {times}", file=sys.stderr)
 
-    run(f"serial (n_jobs=1)", n_jobs=1)
+    run("serial (n_jobs=1)", n_jobs=1)
     run(f"process (n_jobs={j})", n_jobs=j, pool_engine="process")
     run(f"thread (n_jobs={j})", n_jobs=j, pool_engine="thread")
     run(f"dask local scheduler (n_jobs={j})", n_jobs=j, pool_engine="dask")

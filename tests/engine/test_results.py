@@ -33,9 +33,8 @@ def test_small_result_in_memory_even_over_the_budget():
 def test_large_result_goes_to_a_temporary_file_removed_with_it(monkeypatch):
     x = (np.arange(40_000) % 1000).astype(np.int16).reshape(-1, 4)
     monkeypatch.setenv(results_mod.MEMORY_AVAILABLE_ENV, "100000")  # result is 80 kB
-    with config_context(memory_budget=10_000):
-        with pytest.warns(ResultOnDiskWarning, match="out="):
-            out = map_chunks(lambda d: d * 2.0, x, chunk_size=1000)
+    with config_context(memory_budget=10_000), pytest.warns(ResultOnDiskWarning, match="out="):
+        out = map_chunks(lambda d: d * 2.0, x, chunk_size=1000)
     assert isinstance(out, np.memmap)
     assert np.array_equal(np.asarray(out), x * 2.0)
     folder = os.path.dirname(out.filename)

@@ -333,6 +333,9 @@ class ColumnView(LazyArray):
     """
 
     kind = "columns"
+    _source: LazyArray
+    _positions: np.ndarray
+    _squeeze: bool
 
     def __init__(self, source: LazyArray, columns: Any) -> None:
         if not isinstance(source, LazyArray):

@@ -239,7 +239,7 @@ def count_bin_edges(
     >>> centers, n
     (array([0.5, 1.5, 2.5]), array([3]))
     """
-    return _count_edges(starts, ends, bin_size)  # type: ignore[no-any-return]
+    return _count_edges(starts, ends, bin_size)
 
 
 def gather_rows(values: Any, pos: np.ndarray, gap: int = MERGE_GAP) -> np.ndarray:

@@ -255,7 +255,7 @@ class ReduceOp(BlockOp):
         return max(row, math.ceil(row * self.factor)), 0
 
     def sink(self) -> Sink:
-        return self.reducer  # type: ignore[no-any-return]
+        return self.reducer
 
     def __call__(self, data: np.ndarray, block: Block) -> Any:
         if self.func is None:

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys.engine import BlockOp
 from memphys.errors import MemphysValueError
 from memphys.process._sos_kernel import sosfilt_inplace
 
@@ -177,7 +178,7 @@ def _zi(sos: np.ndarray) -> np.ndarray:
     return _zi_cached(s.tobytes(), s.shape[0])
 
 
-class FiltFiltBlock:
+class FiltFiltBlock(BlockOp):
     """Zero-phase filtering of one block of an epoch, ``sosfiltfilt``'s result (see above).
 
     Parameters
@@ -211,6 +212,7 @@ class FiltFiltBlock:
     ) -> None:
         self.sos = np.ascontiguousarray(sos, dtype=np.float64)
         self.work_dtype = np.dtype(work_dtype)
+        self.dtype = self.work_dtype
         self.backend = backend
         self.padlen = padlen_of(self.sos)
         self.halo = max(decay_length(self.sos, tol), self.padlen + 1)
@@ -313,7 +315,7 @@ def sinc_kernel(
     return spectral_inversion(stop)
 
 
-class FirBlock:
+class FirBlock(BlockOp):
     """Convolution of one block with an odd-length FIR kernel, zero outside its epoch.
 
     The halo is the kernel's half-length on each side: block-wise results equal the
@@ -322,6 +324,7 @@ class FirBlock:
 
     def __init__(self, kernel: np.ndarray, work_dtype: Any) -> None:
         self.work_dtype = np.dtype(work_dtype)
+        self.dtype = self.work_dtype
         self.kernel = np.asarray(kernel, dtype=self.work_dtype)
         self.half = (self.kernel.shape[0] - 1) // 2
 
