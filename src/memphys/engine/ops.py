@@ -123,11 +123,12 @@ class BlockOp:
             "returns its Reducer from sink()."
         )
 
-    def plan(self, segments: Sequence[tuple[int, int]], chunk_size: int, align_to: Any) -> Plan:
-        """The blocks of a run (default: :func:`~memphys.engine.plan_blocks`)."""
+    def plan(self, segments: Any, chunk_size: int, align_to: Any) -> Plan:
+        """The blocks of a run over ``segments`` (an int64 ``(k, 2)`` array of row ranges;
+        default: :func:`~memphys.engine.plan_blocks`)."""
         if self.block_multiple:
             align_to = None  # block boundaries are counted from each segment's start
-        return plan_blocks(list(segments), chunk_size, halo=self.halo, align_to=align_to)
+        return plan_blocks(segments, chunk_size, halo=self.halo, align_to=align_to)
 
     def finish(self, result: Any) -> Any:
         """The run's return value from the sink's result (default: unchanged)."""
@@ -283,20 +284,24 @@ def _check_op(op: Any) -> BlockOp:
     return op
 
 
-def _norm_segments(segments: Any, n: int) -> list[tuple[int, int]]:
+def _norm_segments(segments: Any, n: int) -> np.ndarray:
+    """Non-empty ``(start, stop)`` row ranges within ``[0, n]`` as an int64 ``(k, 2)`` array."""
     if segments is None:
-        return [(0, int(n))]
-    out = []
-    for seg in segments:
-        a, b = (0, int(seg)) if np.ndim(seg) == 0 else (int(seg[0]), int(seg[1]))
-        if not 0 <= a <= b <= n:
-            raise MemphysValueError(
-                f"Invalid value for `segments`: expected ranges within [0, {n}], but got "
-                f"[{a}, {b})."
-            )
-        if b > a:
-            out.append((a, b))
-    return out
+        return np.array([[0, int(n)]], dtype=np.int64)
+    if isinstance(segments, np.ndarray) and segments.dtype.kind in "iu" and segments.ndim == 2:
+        arr = segments.astype(np.int64, copy=False)
+    else:
+        pairs = [
+            (0, int(seg)) if np.ndim(seg) == 0 else (int(seg[0]), int(seg[1])) for seg in segments
+        ]
+        arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    bad = (arr[:, 0] < 0) | (arr[:, 1] < arr[:, 0]) | (arr[:, 1] > n)
+    if bad.any():
+        a, b = arr[int(np.flatnonzero(bad)[0])].tolist()
+        raise MemphysValueError(
+            f"Invalid value for `segments`: expected ranges within [0, {n}], but got [{a}, {b})."
+        )
+    return arr[arr[:, 1] > arr[:, 0]]
 
 
 def op_block_size(
@@ -326,7 +331,7 @@ def op_block_size(
     row = max(1, int(np.prod(trailing, dtype=np.int64))) * src.dtype.itemsize
     work, produced = op.work_bytes_per_row(src.dtype, trailing)
     segs = _norm_segments(segments, src.shape[0])
-    longest = max((b - a for a, b in segs), default=0)
+    longest = int((segs[:, 1] - segs[:, 0]).max()) if len(segs) else 0
     align = align_to
     if op.block_multiple:
         m = int(op.block_multiple)
@@ -377,7 +382,8 @@ def op_plan(
     )
     if op.whole_segments and job.chunk_size is None and job.chunk_duration is None:
         whole = _whole_segment_rows(op, src, channels, job)
-        if any(size < b - a <= whole for a, b in segs):
+        lengths = segs[:, 1] - segs[:, 0]
+        if np.any((lengths > size) & (lengths <= whole)):
             return _whole_segment_plan(op, segs, size, whole)
     return op.plan(segs, size, align)
 
@@ -396,13 +402,11 @@ def _whole_segment_rows(op: BlockOp, src: Any, channels: Any, job: JobKwargs) ->
     return int(per_worker // max(1, work + produced))
 
 
-def _whole_segment_plan(
-    op: BlockOp, segs: Sequence[tuple[int, int]], size: int, whole: int
-) -> Plan:
+def _whole_segment_plan(op: BlockOp, segs: np.ndarray, size: int, whole: int) -> Plan:
     """One block per segment that fits ``whole`` rows; blocks of ``size`` for the others."""
     blocks: list[Block] = []
     out = 0
-    for k, (a, b) in enumerate(segs):
+    for k, (a, b) in enumerate(segs.tolist()):
         seg_size = b - a if b - a <= whole else size
         for blk in plan_blocks([(a, b)], max(1, seg_size), halo=op.halo):
             blocks.append(
@@ -411,7 +415,7 @@ def _whole_segment_plan(
                 )
             )
         out += b - a
-    return Plan(tuple(blocks), tuple(segs), size, normalize_halo(op.halo))
+    return Plan(tuple(blocks), tuple(map(tuple, segs.tolist())), size, normalize_halo(op.halo))
 
 
 def _probe(

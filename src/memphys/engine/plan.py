@@ -241,6 +241,15 @@ def _normalize_segments(segments: Any) -> tuple[tuple[int, int], ...]:
     expected = "a length, or a sequence of lengths or (start, stop) pairs with 0 <= start <= stop"
     if isinstance(segments, numbers.Integral) and not isinstance(segments, bool):
         segments = [segments]
+    if (
+        isinstance(segments, np.ndarray)
+        and segments.dtype.kind in "iu"
+        and segments.ndim == 2
+        and segments.shape[1] == 2
+    ):  # (start, stop) pairs from code: checked at once, not pair by pair
+        if segments.size and (segments[:, 0].min() < 0 or np.any(segments[:, 1] < segments[:, 0])):
+            raise value_error("segments", expected, segments)
+        return tuple((int(a), int(b)) for a, b in segments.tolist())
     if isinstance(segments, np.ndarray):
         segments = segments.tolist()
     if not isinstance(segments, Sequence) or isinstance(segments, str):

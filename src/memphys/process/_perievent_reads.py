@@ -149,7 +149,7 @@ def read_ranges(
         parts = [values[a:b] for a, b in zip(rs.tolist(), re.tolist(), strict=True)]
         return np.concatenate(parts, axis=0), offsets
     keep = lengths > 0
-    segs = [(int(a), int(b)) for a, b in zip(rs[keep], re[keep], strict=True)]
+    segs = np.column_stack([rs[keep], re[keep]]).astype(np.int64)
     job = dict(job_kwargs or {})
     job.setdefault("progress_bar", False)
     # the runs' rows, concatenated: a map whose segments are the runs (a run longer than
