@@ -307,7 +307,7 @@ def _norm_segments(segments: Any, n: int) -> np.ndarray:
 def op_block_size(
     op: BlockOp,
     source: Any,
-    segments: Sequence[tuple[int, int]] | None = None,
+    segments: Sequence[tuple[int, int]] | np.ndarray | None = None,
     *,
     channels: Any = None,
     sampling_rate: float | None = None,
@@ -353,7 +353,7 @@ def op_block_size(
 def op_plan(
     op: BlockOp,
     source: Any,
-    segments: Sequence[tuple[int, int]] | None = None,
+    segments: Sequence[tuple[int, int]] | np.ndarray | None = None,
     *,
     channels: Any = None,
     sampling_rate: float | None = None,
@@ -435,7 +435,7 @@ def _probe(
 def run_op(
     op: BlockOp,
     source: Any,
-    segments: Sequence[tuple[int, int]] | None = None,
+    segments: Sequence[tuple[int, int]] | np.ndarray | None = None,
     *,
     out: Any = None,
     channels: Any = None,
