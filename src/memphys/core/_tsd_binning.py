@@ -319,10 +319,11 @@ def bin_average(
     if centers.size == 0:
         values: Any = np.empty((0, *trailing), dtype=np.float64)
     else:
-        # one row per bin: the sums and the averages (the source rows of a bin are read
-        # in sub-blocks of bounded size by the bin-average source itself)
+        # one row per bin: the averages, their float64 sums and the copy into the result
+        # (the source rows of a bin are read in sub-blocks of bounded size by the
+        # bin-average source itself)
         op = FuncOp(
-            _identity, dtype=np.float64, trailing_shape=trailing, factor=2.0, label="bin_average"
+            _identity, dtype=np.float64, trailing_shape=trailing, factor=3.0, label="bin_average"
         )
         values = run_op(op, src, out=out, **job)
     if out is not None and not isinstance(out, str | os.PathLike):
