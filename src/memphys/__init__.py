@@ -31,6 +31,18 @@ from memphys.config import (
 
 __version__ = "0.1.0.dev0"
 
+
+def _wire_layers() -> None:
+    """Let ``core`` find the methods implemented in ``process`` (dependency inversion:
+    the registry lives at the base layer, ``process`` fills it with loaders; nothing heavy
+    is imported here). ``memphys.io`` registers its readers and writers on import, above."""
+    from memphys.process import register_core_methods
+
+    register_core_methods()
+
+
+_wire_layers()
+
 # public name of the data model -> module that defines it (imported on first access)
 _LAZY: dict[str, str] = {
     "IntervalSet": "memphys.core.interval_set",

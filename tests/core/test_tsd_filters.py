@@ -12,7 +12,7 @@ from scipy import signal
 from tests.core._tsd_helpers import SpyArray, random_epochs
 
 import memphys as nap
-from memphys.errors import MemoryBudgetError
+from memphys.engine import ResultOnDiskWarning
 
 
 def _pair(n=2000, ch=2, seed=0, rate=100.0):
@@ -85,11 +85,17 @@ class TestConvolve:
         with pytest.warns(UserWarning, match="zero-padded"):
             tsd.convolve(np.ones(20))
 
-    def test_large_result_needs_out(self, tmp_path):
+    def test_large_result_in_memory_or_on_disk(self, tmp_path, monkeypatch):
         d, _, lazy = _pair(n=5000)
+        ref = _ref_convolve(d, lazy.t, lazy.time_support, np.ones(5), "both")
         with nap.config_context(memory_budget=20_000):
-            with pytest.raises(MemoryBudgetError):
-                lazy.convolve(np.ones(5))
+            np.testing.assert_allclose(lazy.convolve(np.ones(5)).values, ref)
+            monkeypatch.setenv("MEMPHYS_MEMORY_AVAILABLE", "1000")
+            with pytest.warns(ResultOnDiskWarning, match="out="):
+                disk = lazy.convolve(np.ones(5))
+            assert isinstance(disk.values, np.memmap)
+            np.testing.assert_allclose(disk.values, ref)
+            monkeypatch.delenv("MEMPHYS_MEMORY_AVAILABLE")
             out = lazy.convolve(np.ones(5), out=str(tmp_path / "c.npy"))
         assert isinstance(out.values, np.memmap)
         np.testing.assert_allclose(

@@ -140,3 +140,115 @@ def test_repr(frame: nap.TsdFrame) -> None:
     assert "..." in repr(wide).splitlines()[0]
     empty = nap.TsdFrame(t=np.array([]), d=np.empty((0, 3)), metadata={"l1": np.zeros(3)})
     assert "shape: (0, 3)" in repr(empty)
+
+
+# --- column selections of a lazy TsdFrame stay lazy views ----------------------------------
+N_ROWS, N_COLS = 40_000, 5
+
+
+def _lazy_source(kind: str, tmp_path, data: np.ndarray):
+    if kind == "memmap":
+        path = tmp_path / "x.dat"
+        data.tofile(path)
+        return np.memmap(path, dtype=data.dtype, mode="r", shape=data.shape)
+    if kind == "zarr":
+        zarr = pytest.importorskip("zarr")
+        z = zarr.create_array(
+            store=str(tmp_path / "x.zarr"), shape=data.shape, dtype=data.dtype, chunks=(4096, 5)
+        )
+        z[:] = data
+        return z
+    h5py = pytest.importorskip("h5py")
+    fh = h5py.File(tmp_path / "x.h5", "w")
+    fh.create_dataset("x", data=data, chunks=(4096, N_COLS))
+    return fh["x"]
+
+
+@pytest.fixture(params=["memmap", "zarr", "hdf5"])
+def lazy_frame(request, tmp_path):
+    data = np.random.default_rng(0).integers(-1000, 1000, (N_ROWS, N_COLS)).astype(np.float32)
+    src = _lazy_source(request.param, tmp_path, data)
+    x = nap.TsdFrame(d=src, rate=100.0, columns=list("abcde"), load_array=False)
+    return x, data
+
+
+def _is_lazy(values) -> bool:
+    from memphys.arrays import LazyArray
+
+    return isinstance(values, LazyArray | np.memmap)
+
+
+def test_column_selections_of_a_lazy_frame_are_views(lazy_frame) -> None:
+    x, data = lazy_frame
+    with nap.config_context(memory_budget=100_000):  # the source is 800 kB
+        one = x[:, 0]
+        assert isinstance(one, nap.Tsd)
+        assert _is_lazy(one.values)
+        two = x[:, [1, 3]]
+        assert isinstance(two, nap.TsdFrame)
+        assert _is_lazy(two.values)
+        assert two.columns.tolist() == ["b", "d"]
+        by_label = x.loc[["e", "a"]]
+        assert _is_lazy(by_label.values)
+        assert by_label.columns.tolist() == ["e", "a"]
+        assert _is_lazy(x.loc["c"].values)
+        part = x[1000:30000, [4, 2]]
+        assert _is_lazy(part.values)
+        np.testing.assert_array_equal(np.asarray(part.values), data[1000:30000][:, [4, 2]])
+        np.testing.assert_array_equal(one.values[:], data[:, 0])
+        np.testing.assert_array_equal(two.values[10:20], data[10:20][:, [1, 3]])
+        np.testing.assert_array_equal(by_label.values[5:7], data[5:7][:, [4, 0]])
+        np.testing.assert_array_equal(one.t[:3], [0.0, 0.01, 0.02])
+        ev = nap.Ts(t=[1.234, 100.0, 399.5])
+        got = ev.value_from(two)
+        np.testing.assert_array_equal(got.values, data[[123, 10000, 39950]][:, [1, 3]])
+        # in-budget selections still come back in memory, as pynapple returns them
+        small = x[100:200, [1, 3]]
+        assert type(small.values) is np.ndarray
+        np.testing.assert_array_equal(small.values, data[100:200][:, [1, 3]])
+
+
+def test_value_from_a_lazy_column_reads_only_the_rows_it_needs(tmp_path) -> None:
+    from memphys.arrays import LazyArray, as_lazy
+
+    class Counting(LazyArray):
+        kind = "test_counting"
+
+        def __init__(self, inner):
+            self.inner = inner
+            self.shape, self.dtype = inner.shape, inner.dtype
+            self.rows = 0
+
+        def _read(self, start, stop, channels):
+            self.rows += stop - start
+            return self.inner.read(start, stop, channels)
+
+        def recipe(self):
+            return self.inner.recipe()
+
+        @classmethod
+        def from_recipe(cls, recipe):  # pragma: no cover - not rebuilt here
+            raise NotImplementedError
+
+    n = 10_000_000
+    src = Counting(as_lazy(np.lib.stride_tricks.as_strided(np.zeros(1), (n, 4), (0, 0))))
+    x = nap.TsdFrame(d=src, rate=1000.0, load_array=False)
+    events = nap.Ts(t=np.sort(np.random.default_rng(1).uniform(0, n / 1000.0, 1000)))
+    out = events.value_from(x[:, 0])
+    assert out.shape == (1000,)
+    assert src.rows <= 1000 * 32  # one short read per run of nearby rows, never the column
+
+
+def test_lazy_column_view_runs_on_process_workers(tmp_path) -> None:
+    data = np.random.default_rng(2).normal(size=(20_000, 4))
+    path = tmp_path / "x.dat"
+    data.tofile(path)
+    mm = np.memmap(path, dtype=data.dtype, mode="r", shape=data.shape)
+    x = nap.TsdFrame(d=mm, rate=1000.0)
+    with nap.config_context(memory_budget=200_000):
+        sel = x[:, [3, 1]]
+    assert _is_lazy(sel.values)
+    ref = sel.map_chunks(lambda d: d * 2.0, chunk_size=3000)
+    par = sel.map_chunks(lambda d: d * 2.0, chunk_size=3000, n_jobs=2, pool_engine="process")
+    np.testing.assert_array_equal(par.values, ref.values)
+    np.testing.assert_array_equal(ref.values, data[:, [3, 1]] * 2.0)

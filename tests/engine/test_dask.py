@@ -262,3 +262,19 @@ def test_two_worker_processes(source, data, tmp_path):
                 dask_client=c,
                 progress_bar=False,
             )
+
+
+def test_malloc_thresholds_restored_only_where_a_nanny_lowered_them(monkeypatch):
+    import platform
+
+    from memphys.engine.executors import restore_malloc_thresholds
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert restore_malloc_thresholds() is False
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "not a number")
+    assert restore_malloc_thresholds() is False
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", str(256 * 2**20))  # already high
+    assert restore_malloc_thresholds() is False
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # distributed's nanny value
+    expected = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert restore_malloc_thresholds() is expected

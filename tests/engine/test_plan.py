@@ -70,7 +70,7 @@ def test_plan_example_values():
         (8, 10, 7, 10),
     ]
     assert plan.n_read == 6 + 7 + 3
-    assert plan[1].as_task() == (1, 0, 4, 8, 3, 10, 4)
+    assert plan[1].as_task() == (1, 0, 4, 8, 3, 10, 4, 0, 10)
     assert Block(*plan[1].as_task()) == plan[1]
     assert "segment 0, samples [4, 8)" in plan[1].describe()
 

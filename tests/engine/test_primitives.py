@@ -18,7 +18,7 @@ from memphys.engine import (
     map_chunks,
     reduce_chunks,
 )
-from memphys.errors import ChunkError, MemoryBudgetError, MemphysTypeError, MemphysValueError
+from memphys.errors import ChunkError, MemphysTypeError, MemphysValueError
 
 
 @pytest.fixture(scope="module")
@@ -144,13 +144,16 @@ def test_map_chunks_channels(raw):
     assert np.array_equal(out, x[:, [2, 0]])
 
 
-def test_map_chunks_memory_budget(raw, tmp_path):
+def test_map_chunks_budget_bounds_working_memory_not_the_result(raw, tmp_path):
     x, src = raw
     with config_context(memory_budget=20_000):
-        with pytest.raises(MemoryBudgetError, match="Pass `out=`"):
-            map_chunks(moving_average, src, halo=3, chunk_size=200)
+        # the result (96 kB) is over the budget but fits the available memory
+        inmem = map_chunks(moving_average, src, halo=3, chunk_size=200)
+        assert type(inmem) is np.ndarray
+        assert inmem.shape == x.shape
         out = map_chunks(moving_average, src, halo=3, out=tmp_path / "big.npy", chunk_size=200)
         assert out.shape == x.shape
+        assert np.array_equal(np.asarray(out), inmem)
 
 
 def test_map_chunks_deliberate_dtype(raw):
@@ -174,7 +177,8 @@ def test_map_chunks_chunk_duration(raw):
         return d
 
     map_chunks(record, src, pass_block=True, chunk_duration="250ms", sampling_rate=1000.0)
-    assert blocks == [250] * 16
+    assert blocks[1:] == [250] * 16  # the first call learns the output's dtype and shape
+    assert blocks[0] <= 250
 
 
 def test_iter_chunks(raw):

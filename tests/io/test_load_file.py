@@ -162,7 +162,7 @@ def test_import_memphys_registers_the_readers_without_importing_their_code():
         "'memphys.io.interface', 'memphys.io.zarr.store', 'memphys.io.nwb.read') "
         "if m in sys.modules)); "
         "from memphys.io.readers import list_readers; "
-        "from memphys._writers import writer_suffixes; "
+        "from memphys.registry import writer_suffixes; "
         "print([r.name for r in list_readers(plugins=False)], writer_suffixes())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

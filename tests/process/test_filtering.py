@@ -11,7 +11,8 @@ from scipy import signal
 
 import memphys as nap
 from memphys.core.time_index import RegularTimeIndex
-from memphys.errors import MemoryBudgetError, MemphysValueError
+from memphys.engine import ResultOnDiskWarning
+from memphys.errors import MemphysValueError
 from memphys.process import _sos_kernel, filtering
 from memphys.process._sos import FiltFiltBlock, butter_sos
 
@@ -247,12 +248,22 @@ def test_seed_workflow_restrict_then_filter(tmp_path):
     np.testing.assert_array_equal(y.time_support.values, ep.values)
 
 
-def test_result_over_budget_needs_out(tmp_path):
+def test_result_over_budget_in_memory_or_on_disk(tmp_path, monkeypatch):
     n = 200000
     x = nap.TsdFrame(t=np.arange(n) / FS, d=np.zeros((n, 8), dtype=np.int16))
     with nap.config_context(memory_budget=2 * 2**20):
-        with pytest.raises(MemoryBudgetError, match="out="):
-            nap.apply_bandpass_filter(x, (10, 20), chunk_size=10000)
+        # the budget bounds the working memory, not the result (6.4 MB here)
+        y = nap.apply_bandpass_filter(x, (10, 20), chunk_size=10000)
+        assert type(y.values) is np.ndarray
+        assert y.shape == (n, 8)
+        # a result that does not fit the available memory goes to a temporary file
+        monkeypatch.setenv("MEMPHYS_MEMORY_AVAILABLE", "4M")
+        with pytest.warns(ResultOnDiskWarning, match="out="):
+            y = nap.apply_bandpass_filter(x, (10, 20))
+        assert isinstance(y.values, np.memmap)
+        assert y.shape == (n, 8)
+        assert not np.any(y.values)
+        monkeypatch.delenv("MEMPHYS_MEMORY_AVAILABLE")
         y = nap.apply_bandpass_filter(x, (10, 20), chunk_size=10000, out=str(tmp_path / "o.npy"))
     assert isinstance(y.values, np.memmap)
     assert y.shape == (n, 8)

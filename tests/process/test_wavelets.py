@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import memphys as nap
+from memphys.engine import ResultOnDiskWarning
 from memphys.errors import MemoryBudgetError
 
 TOL = 1e-10
@@ -195,13 +196,18 @@ def test_transform_out(tmp_path, kind):
     )
 
 
-def test_transform_over_budget_needs_out(tmp_path):
+def test_transform_over_budget_in_memory_or_out(tmp_path, monkeypatch):
     t, d = _signal(20_000, (4,))
     sig = nap.TsdFrame(t=t, d=d)
     freqs = np.linspace(5, 90, 10)
     with nap.config_context(memory_budget="8M"):
-        with pytest.raises(MemoryBudgetError, match="out="):
-            nap.compute_wavelet_transform(sig, freqs)
+        inmem = nap.compute_wavelet_transform(sig, freqs)  # 12.8 MB: over the budget
+        assert type(inmem.values) is np.ndarray
+        monkeypatch.setenv("MEMPHYS_MEMORY_AVAILABLE", "8M")
+        with pytest.warns(ResultOnDiskWarning, match="out="):
+            disk = nap.compute_wavelet_transform(sig, freqs)
+        np.testing.assert_array_equal(np.asarray(disk.values), inmem.values)
+        monkeypatch.delenv("MEMPHYS_MEMORY_AVAILABLE")
         r = nap.compute_wavelet_transform(sig, freqs, out=str(tmp_path / "w.npy"))
     assert isinstance(r.values, np.memmap)
     assert r.shape == (20_000, 4, 10)
@@ -214,7 +220,7 @@ def test_transform_kernel_over_budget():
     sig = nap.TsdFrame(t=t, d=d)
     with (
         nap.config_context(memory_budget="64K"),
-        pytest.raises(MemoryBudgetError, match="longest wavelet"),
+        pytest.raises(MemoryBudgetError, match="wavelet transform with its halo"),
     ):
         nap.compute_wavelet_transform(sig, np.array([0.5]))
 

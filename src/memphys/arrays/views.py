@@ -1,9 +1,11 @@
-"""Derived lazy views: rows of a parent adapter, read on demand.
+"""Derived lazy views: rows or columns of a parent adapter, read on demand.
 
 :class:`RowSliceView` is one contiguous row range ``[start, stop)`` of a parent
 :class:`~memphys.arrays.LazyArray`; :class:`RowRangesView` is the concatenation of several
-contiguous row ranges (what ``restrict`` keeps of a lazy time series over several epochs).
-Both are themselves lazy arrays: a read maps to contiguous reads of the parent (one per
+contiguous row ranges (what ``restrict`` keeps of a lazy time series over several epochs);
+:class:`ColumnView` is a selection of columns (axis 1), one column dropping the axis (what
+``frame[:, 0]`` and ``frame.loc[["a", "b"]]`` keep of a lazy TsdFrame).
+All are themselves lazy arrays: a read maps to contiguous reads of the parent (one per
 range touched), never to a point selection, and a recipe is the parent's recipe plus the
 ranges, so a view is rebuilt in another process without its bytes.
 
@@ -21,6 +23,8 @@ array([[ 4,  5],
        [12, 13]])
 >>> RowSliceView(parent, 8, 10)[:, 1]
 array([17, 19])
+>>> ColumnView(parent, 1).read(0, 3)
+array([1, 3, 5])
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ import numpy as np
 
 from memphys._validation import value_error
 from memphys.arrays.base import LazyArray, from_recipe, register_adapter
-from memphys.errors import ShapeMismatchError, SourceError
+from memphys.errors import MemphysTypeError, ShapeMismatchError, SourceError
 
-__all__ = ["RowRangesView", "RowSliceView", "row_view"]
+__all__ = ["ColumnView", "RowRangesView", "RowSliceView", "row_view"]
 
 
 def _as_bounds(name: str, values: Any) -> np.ndarray:
@@ -259,3 +263,148 @@ def row_view(source: LazyArray, starts: Any, stops: Any) -> LazyArray:
     if int(keep.sum()) == 1:
         return RowSliceView(source, int(s[keep][0]), int(e[keep][0]))
     return RowRangesView(source, s, e)
+
+
+def _column_positions(columns: Any, n: int) -> tuple[np.ndarray, bool]:
+    """``columns`` (an int, a slice, integer positions or a boolean mask) as int64
+    positions in ``range(n)``, and whether it was one integer (the axis is dropped)."""
+    import numbers
+
+    if isinstance(columns, numbers.Integral) and not isinstance(columns, bool | np.bool_):
+        j = int(columns)
+        if not -n <= j < n:
+            raise IndexError(f"index {j} is out of bounds for axis 1 with size {n}")
+        return np.array([j % n], dtype=np.int64), True
+    if isinstance(columns, slice):
+        return np.arange(n, dtype=np.int64)[columns], False
+    idx = np.asarray(columns)
+    if idx.dtype == bool:
+        if idx.shape != (n,):
+            raise IndexError(
+                f"boolean index did not match indexed array along axis 1; size of axis is {n} "
+                f"but size of corresponding boolean axis is {idx.size}"
+            )
+        return np.flatnonzero(idx).astype(np.int64), False
+    if idx.ndim != 1 or not (np.issubdtype(idx.dtype, np.integer) or idx.size == 0):
+        raise MemphysTypeError(
+            f"Invalid value for `columns`: expected an integer, a slice, or a 1-D sequence of "
+            f"integer positions or booleans, but got {columns!r}."
+        )
+    idx = idx.astype(np.int64)
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"index out of bounds for axis 1 with size {n}")
+    return np.where(idx < 0, idx + n, idx), False
+
+
+def _as_read_selection(pos: np.ndarray) -> slice | np.ndarray:
+    """A contiguous increasing run as a slice (one contiguous read), else the positions."""
+    if pos.size and np.all(np.diff(pos) == 1):
+        return slice(int(pos[0]), int(pos[-1]) + 1, 1)
+    return pos
+
+
+@register_adapter
+class ColumnView(LazyArray):
+    """Columns (axis 1) of a parent lazy array, read on demand.
+
+    Parameters
+    ----------
+    source : LazyArray
+        The parent (at least 2-D).
+    columns : int, slice, sequence of int or boolean mask
+        The parent's columns, in order. One integer drops axis 1 (a 2-D parent gives a
+        1-D view, as ``array[:, 0]``).
+
+    A read of rows ``[start, stop)`` is one read of the parent with the corresponding
+    channel selection (the parent reads the bounding range of a scattered selection and
+    selects in memory: never a point selection). The recipe is the parent's plus the
+    positions, so a view is rebuilt in another process without its bytes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from memphys.arrays import as_lazy
+    >>> v = ColumnView(as_lazy(np.arange(12).reshape(3, 4)), [3, 1])
+    >>> v.shape, v.read(1, 3)
+    ((3, 2), array([[ 7,  5],
+           [11,  9]]))
+    >>> ColumnView(v, 0)[:]
+    array([ 3,  7, 11])
+    """
+
+    kind = "columns"
+    _source: LazyArray
+    _positions: np.ndarray
+    _squeeze: bool
+
+    def __init__(self, source: LazyArray, columns: Any) -> None:
+        if not isinstance(source, LazyArray):
+            from memphys.arrays import as_lazy
+
+            source = as_lazy(source)
+        if source.ndim < 2:
+            raise ShapeMismatchError(
+                f"Invalid value for `source`: expected an array of 2 or more dimensions to "
+                f"select columns from, but got shape {source.shape}."
+            )
+        pos, squeeze = _column_positions(columns, int(source.shape[1]))
+        if isinstance(source, ColumnView) and not source._squeeze:
+            pos, source = source._positions[pos], source._source  # a view of a view
+        self._source = source
+        self._positions = pos
+        self._squeeze = squeeze
+        rest = tuple(source.shape[2:])
+        n = int(source.shape[0])
+        self.shape = (n, *rest) if squeeze else (n, int(pos.size), *rest)
+        self.dtype = source.dtype
+
+    @property
+    def source(self) -> LazyArray:
+        """The parent adapter."""
+        return self._source
+
+    @property
+    def columns(self) -> np.ndarray | int:
+        """The parent's column positions (an int when the axis is dropped)."""
+        return int(self._positions[0]) if self._squeeze else self._positions.copy()
+
+    @property
+    def chunks(self) -> tuple[int, ...] | None:
+        return self._source.chunks
+
+    def _read(self, start: int, stop: int, channels: slice | np.ndarray) -> np.ndarray:
+        if self._squeeze:
+            j = int(self._positions[0])
+            block = self._source.read(start, stop, slice(j, j + 1, 1))
+            return block[:, 0]
+        sel = _as_read_selection(self._positions[channels])
+        return self._source.read(start, stop, sel)
+
+    def recipe(self) -> dict[str, Any]:
+        """The parent's recipe plus the column positions."""
+        cols: Any = int(self._positions[0]) if self._squeeze else self._positions.tolist()
+        return {"kind": self.kind, "source": self._source.recipe(), "columns": cols}
+
+    @classmethod
+    def from_recipe(cls, recipe: dict[str, Any]) -> ColumnView:
+        for key in ("source", "columns"):
+            if key not in recipe:
+                raise SourceError(
+                    f"Invalid value for `recipe`: expected a {cls.kind!r} recipe with a "
+                    f"{key!r} key, but got keys {sorted(recipe)}."
+                )
+        cols = recipe["columns"]
+        return cls(from_recipe(recipe["source"]), cols if isinstance(cols, int) else list(cols))
+
+    def __reduce__(self) -> tuple[Callable[..., LazyArray], tuple[Any, ...]]:
+        cols: Any = int(self._positions[0]) if self._squeeze else self._positions
+        return (type(self), (self._source, cols))
+
+    def close(self) -> None:
+        self._source.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} shape={self.shape} dtype={self.dtype} "
+            f"columns={self.columns!r} of {self._source!r}>"
+        )

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from memphys.arrays.base import LazyArray
-from memphys.arrays.views import RowSliceView
+from memphys.arrays.views import ColumnView, RowSliceView
 from memphys.core import _tsd_binning, _tsd_engine, _tsd_filters
 from memphys.core._time_index_base import TimeIndex
 from memphys.core.base_class import (
@@ -41,6 +41,7 @@ from memphys.core.base_class import (
     row_nbytes,
     take_ranges,
 )
+from memphys.core.blocks import source_of
 from memphys.core.interval_set import IntervalSet
 from memphys.errors import (
     MemphysRuntimeError,
@@ -84,6 +85,26 @@ def _bool_tsd_key(key: Any, what: str = "a Tsd") -> Any:
 
 def _is_int(k: Any) -> bool:
     return isinstance(k, numbers.Integral) and not isinstance(k, bool | np.bool_)
+
+
+def _fancy_columns(rest: tuple[Any, ...]) -> bool:
+    """True when the key after the rows selects columns by positions or a mask (numpy
+    would copy every row of a memmap for it)."""
+    return bool(rest) and not (_is_int(rest[0]) or isinstance(rest[0], slice))
+
+
+def _lazy_selection(d: Any, a: int, b: int, step: int, rest: tuple[Any, ...]) -> Any:
+    """Rows ``[a, b)`` (forwards) and the column key ``rest`` of a lazy source as a lazy
+    view (nothing is read), or None when the key is not a row range and columns."""
+    if step != 1 or any(not (isinstance(k, slice) and k == slice(None)) for k in rest[1:]):
+        return None
+    src = source_of(d)
+    view: Any = src if (a, b) == (0, int(d.shape[0])) else RowSliceView(src, a, b)
+    if rest and not (isinstance(rest[0], slice) and rest[0] == slice(None)):
+        if len(d.shape) < 2:
+            return None
+        view = ColumnView(view, rest[0])
+    return view
 
 
 class _BaseTsd(_Base, NDArrayOperatorsMixin):
@@ -294,15 +315,18 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
         if isinstance(rows, slice):
             a, b, step = rows.indices(n)
             t_sel = ti[rows]
-            if isinstance(d, np.ndarray):
-                return d[key], t_sel
+            if isinstance(d, np.ndarray) and not (
+                isinstance(d, np.memmap) and _fancy_columns(rest)
+            ):
+                return d[key], t_sel  # numpy's own view (lazy for a memmap)
             if step < 0:
                 a, b = b + 1, a + 1
             b = max(a, b)
             nbytes = len(range(a, b)) * row_nbytes(d)
             if nbytes > budget():
-                if abs(step) == 1 and all(k == slice(None) for k in rest):
-                    return RowSliceView(adapter(d), a, b), t_sel
+                view = _lazy_selection(d, a, b, step, rest)
+                if view is not None:
+                    return view, t_sel
                 raise budget_error("this selection", nbytes, d)
             block = self._read_block(a, b)
             block = block[::-1] if step < 0 else block

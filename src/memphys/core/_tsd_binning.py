@@ -54,7 +54,6 @@ from memphys.core.base_class import (
 )
 from memphys.core.interval_set import IntervalSet
 from memphys.errors import (
-    MemoryBudgetError,
     MemphysError,
     MemphysOSError,
     MemphysRuntimeError,
@@ -286,8 +285,9 @@ def bin_average(
         Epochs to bin (default: the time support); the result's time support.
     time_units : {"s", "ms", "us"}
     out : None, str, numpy.ndarray or zarr.Array
-        Where to write the averages when they do not fit the memory budget: a ``.npy`` or
-        ``.zarr`` path (the result then reads it lazily) or an array of the result's shape.
+        Where to write the averages: a ``.npy`` or ``.zarr`` path (the result then reads it
+        lazily) or an array of the result's shape. By default in memory, or a temporary
+        file when they do not fit the available memory.
     **job_kwargs
         ``n_jobs``, ``chunk_size`` (bins per block), ``progress_bar``, ``pool_engine``, ...
 
@@ -295,11 +295,6 @@ def bin_average(
     -------
     Tsd, TsdFrame or TsdTensor
         float64 averages.
-
-    Raises
-    ------
-    MemoryBudgetError
-        If the result exceeds the memory budget and ``out`` is not given.
 
     Examples
     --------
@@ -310,7 +305,7 @@ def bin_average(
     >>> b.t, b.values
     (array([15., 25., 35.]), array([14.5, 24.5, 34.5]))
     """
-    from memphys.engine.primitives import map_chunks
+    from memphys.engine import FuncOp, run_op
 
     job = check_job_kwargs(job_kwargs, "bin_average")
     if not isinstance(ep, IntervalSet):
@@ -319,32 +314,19 @@ def bin_average(
     centers, lo, hi, _ = _bin_rows(self, ep, size)
     trailing = tuple(self.shape[1:])
     elems = int(np.prod(trailing, dtype=np.int64))
-    nbytes = centers.size * max(elems, 1) * 8
-    if out is None and nbytes > budget():
-        raise MemoryBudgetError(
-            f"bin_average({bin_size}) gives {centers.size} bins x {max(elems, 1)} values "
-            f"({nbytes} bytes of float64), over the memory budget ({budget()} bytes). Pass "
-            "`out=` a '.npy' or '.zarr' path (or an array) to write the result there, use "
-            "a larger bin_size or shorter epochs, or raise the budget with "
-            "memphys.set_config(memory_budget=...)."
-        )
     rb = max(row_nbytes(self.values), 1)
     rows = max(1, min(budget() // 16, 4 * 2**20) // (max(elems, 1) * 8 + rb))
-    if not any(k in job for k in ("chunk_size", "chunk_duration", "chunk_memory", "total_memory")):
-        job["chunk_size"] = max(1, 2**21 // (max(elems, 1) * 8))  # ~2 MiB of averages
     src = _BinAverageArray(source_of(self.values), lo, hi, rows)
     if centers.size == 0:
         values: Any = np.empty((0, *trailing), dtype=np.float64)
     else:
-        values = map_chunks(
-            _identity,
-            src,
-            out=out,
-            dtype=np.float64,
-            trailing_shape=trailing,
-            factor=2.0,
-            **job,
+        # one row per bin: the averages, their float64 sums and the copy into the result
+        # (the source rows of a bin are read in sub-blocks of bounded size by the
+        # bin-average source itself)
+        op = FuncOp(
+            _identity, dtype=np.float64, trailing_shape=trailing, factor=3.0, label="bin_average"
         )
+        values = run_op(op, src, out=out, **job)
     if out is not None and not isinstance(out, str | os.PathLike):
         values = out
     return _initialize_tsd_output(self, values, make_time_index(centers), ep)

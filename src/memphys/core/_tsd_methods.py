@@ -22,12 +22,13 @@ from typing import Any
 import numpy as np
 
 from memphys.core._kinds import kind, series_class
-from memphys.core._tsd_engine import check_job_kwargs, epoch_rows, run_epochs
 from memphys.core.base_class import budget, budget_error, row_nbytes
+from memphys.core.blocks import apply_blocks, check_job_kwargs
 from memphys.core.interval_set import IntervalSet
+from memphys.engine import Block, BlockOp
 from memphys.errors import MemphysTypeError, MemphysValueError
 
-__all__ = ["find_peaks", "find_peaks_frame", "threshold", "to_tsgroup"]
+__all__ = ["ThresholdOp", "find_peaks", "find_peaks_frame", "threshold", "to_tsgroup"]
 
 _METHODS = {
     "above": operator.gt,
@@ -37,14 +38,24 @@ _METHODS = {
 }
 
 
-class _ThresholdBlock:
-    """Kept times and values, and the epoch bounds, of one block (pynapple's rules)."""
+class ThresholdOp(BlockOp):
+    """Kept times and values, and the epoch bounds, of one block (pynapple's rules).
 
-    def __init__(self, ti: Any, segments: list[tuple[int, int]], thr: Any, method: str) -> None:
-        self.ti, self.segments, self.thr, self.method = ti, segments, thr, method
+    A gather: a block reads one sample before it, to see the crossing at its edge.
+    """
 
-    def __call__(self, data: np.ndarray, block: Any) -> tuple[np.ndarray, ...]:
-        seg_start, seg_stop = self.segments[block.segment]
+    kind = "gather"
+    halo = (1, 0)
+    label = "threshold"
+
+    def __init__(self, ti: Any, thr: Any, method: str) -> None:
+        self.ti, self.thr, self.method = ti, thr, method
+
+    def temp_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> int:
+        return 8 * 4 + 4  # times, half-points, masks
+
+    def __call__(self, data: np.ndarray, block: Block) -> tuple[np.ndarray, ...]:
+        seg_start, seg_stop = block.segment_start, block.segment_stop
         t = self.ti._read(block.read_start, block.read_stop)
         m = np.asarray(_METHODS[self.method](data, self.thr))
         k = block.trim_before  # 0 at the epoch's first sample, else 1
@@ -100,28 +111,11 @@ def threshold(self: Any, thr: Any, method: str = "above", **job_kwargs: Any) -> 
     >>> tsd.threshold(50).time_support.values.tolist()
     [[50.5, 99.0]]
     """
-    from memphys.engine import CollectSink
-
     Tsd = series_class(1)
     job = check_job_kwargs(job_kwargs, "threshold")
     if method not in _METHODS:
         raise MemphysValueError(f"Method {method} for thresholding is not accepted.")
-    support = self.time_support
-    i0, i1 = epoch_rows(self, support)
-    segs = [(int(a), int(b)) for a, b in zip(i0, i1, strict=True) if b > a]
-    parts = run_epochs(
-        self,
-        _ThresholdBlock(self._ti, segs, thr, method),
-        i0,
-        i1,
-        trailing=(),
-        dtype=np.float64,
-        halo=(1, 0),
-        factor=4.0,
-        job_kwargs=job,
-        desc="threshold",
-        sink=CollectSink(),
-    )
+    parts = apply_blocks(self, ThresholdOp(self._ti, thr, method), **job)
     kept = sum(p[0].size for p in parts)
     if kept * (8 + row_nbytes(self.values)) > budget():
         raise budget_error("threshold()", kept * (8 + row_nbytes(self.values)), self.values)

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from memphys._writers import save_object
 from memphys.arrays import as_lazy
 from memphys.arrays.base import LazyArray
 from memphys.arrays.views import row_view
@@ -52,6 +51,7 @@ from memphys.errors import (
     ShapeMismatchError,
     TimeIndexError,
 )
+from memphys.registry import save_object
 
 __all__ = ["_Base", "is_array_like"]
 

@@ -43,7 +43,6 @@ import pandas as pd
 from numpy.lib.mixins import NDArrayOperatorsMixin
 from numpy.typing import NDArray
 
-from memphys._writers import save_object
 from memphys.config import get_config
 from memphys.core import _interval_algebra as ia
 from memphys.core._interval_input import (
@@ -67,6 +66,7 @@ from memphys.errors import (
     MemphysValueError,
     ShapeMismatchError,
 )
+from memphys.registry import save_object
 
 __all__ = ["IntervalSet"]
 

@@ -41,7 +41,6 @@ from typing import Any
 
 import numpy as np
 
-from memphys._writers import save_object
 from memphys.core._kinds import register_kind
 from memphys.core._ts_group_input import (
     as_keys,
@@ -71,6 +70,7 @@ from memphys.errors import (
     MemphysTypeError,
     MemphysValueError,
 )
+from memphys.registry import save_object
 
 __all__ = ["TsGroup"]
 

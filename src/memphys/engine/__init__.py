@@ -1,12 +1,17 @@
 """The chunked engine: every heavy operation of memphys runs through it.
 
-A *plan* splits segments into ``(segment, start, stop)`` blocks with halos
-(:func:`plan_blocks`), sized from the job kwargs and the memory budget
-(:func:`chunk_size_from_job_kwargs`). An *executor* (serial, threads, processes or dask)
-runs a function over the blocks, and a *sink* gathers the results in block order: an
-in-memory array, a ``.npy`` memmap, a zarr array, or a reducer (sums, counts, min/max,
-mean and variance). :func:`run_blocks` is the one entry point; :func:`iter_chunks`,
-:func:`map_chunks` and :func:`reduce_chunks` are the user-facing primitives.
+An *operation* (:class:`BlockOp`) declares what it needs: its halo, its output (dtype and
+trailing shape), its temporaries per input row, and whether it is a map, a reduction or a
+gather. :func:`run_op` derives block sizes from that declaration alone, for the executor
+that runs it (:func:`block_size`, :func:`block_limits`), makes a *plan* of
+``(segment, start, stop)`` blocks with halos (:func:`plan_blocks`), runs the blocks on an
+*executor* (serial, threads, processes or dask) through :func:`run_blocks`, and gathers
+the results in block order in a *sink*: an in-memory array (or a temporary file when the
+result does not fit the available memory: :mod:`memphys.engine.results`), a ``.npy``
+memmap, a zarr array, or a reducer (sums, counts, min/max, mean and variance).
+:func:`iter_chunks`, :func:`map_chunks` and :func:`reduce_chunks` are the same machinery
+for a plain function. Time series run operations with
+:func:`memphys.core.apply_blocks`.
 
 Job kwargs follow SpikeInterface's names (``n_jobs``, ``chunk_duration``, ``chunk_size``,
 ``chunk_memory``, ``total_memory``, ``progress_bar``, ``mp_context``, ``pool_engine``,
@@ -52,9 +57,16 @@ from memphys.engine.job_kwargs import (
     set_global_job_kwargs,
     split_job_kwargs,
 )
+from memphys.engine.ops import OP_KINDS, BlockOp, FuncOp, ReduceOp, op_block_size, op_plan, run_op
 from memphys.engine.plan import (
+    DASK_CLUSTER_LIMITS,
+    DASK_LOCAL_LIMITS,
+    LOCAL_LIMITS,
     Block,
+    BlockLimits,
     Plan,
+    block_limits,
+    block_size,
     chunk_size_from_job_kwargs,
     normalize_halo,
     plan_blocks,
@@ -70,6 +82,13 @@ from memphys.engine.reducers import (
     Reducer,
     ReducerGroup,
     Sum,
+)
+from memphys.engine.results import (
+    ResultOnDiskWarning,
+    available_memory,
+    open_result,
+    result_fits_in_memory,
+    result_sink,
 )
 from memphys.engine.run import run_blocks
 from memphys.engine.sinks import (
@@ -98,11 +117,31 @@ __all__ = [
     "set_global_job_kwargs",
     "split_job_kwargs",
     # plans
+    "DASK_CLUSTER_LIMITS",
+    "DASK_LOCAL_LIMITS",
+    "LOCAL_LIMITS",
     "Block",
+    "BlockLimits",
     "Plan",
+    "block_limits",
+    "block_size",
     "chunk_size_from_job_kwargs",
     "normalize_halo",
     "plan_blocks",
+    # operations
+    "OP_KINDS",
+    "BlockOp",
+    "FuncOp",
+    "ReduceOp",
+    "op_block_size",
+    "op_plan",
+    "run_op",
+    # results
+    "ResultOnDiskWarning",
+    "available_memory",
+    "open_result",
+    "result_fits_in_memory",
+    "result_sink",
     # executors
     "DaskExecutor",
     "Executor",

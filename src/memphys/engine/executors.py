@@ -52,6 +52,7 @@ __all__ = [
     "make_executor",
     "build_dask_tasks",
     "active_dask_client",
+    "restore_malloc_thresholds",
 ]
 
 logger = logging.getLogger("memphys.engine")
@@ -133,7 +134,7 @@ class WorkerState:
 class _BlockFailed(Exception):
     """Carries a worker exception and its block (a task tuple) back to the main process."""
 
-    def __init__(self, task: tuple[int, ...], exc: BaseException, tb: str = "") -> None:
+    def __init__(self, task: tuple[int | None, ...], exc: BaseException, tb: str = "") -> None:
         super().__init__(task, exc, tb)
         self.task = task
         self.exc = exc
@@ -168,7 +169,7 @@ def _trim(output: Any, block: Block) -> Any:
     )
 
 
-def run_task(state: WorkerState, task: tuple[int, ...]) -> Any:
+def run_task(state: WorkerState, task: tuple[int | None, ...]) -> Any:
     """Run one block (a task tuple, see :meth:`Block.as_task`) and return its payload.
 
     Any exception is re-raised wrapped with its task, so the caller can name the block.
@@ -178,7 +179,7 @@ def run_task(state: WorkerState, task: tuple[int, ...]) -> Any:
     """
     failure: _BlockFailed | None = None
     try:
-        block = Block(*task)
+        block = Block.from_task(task)
         data = state.source(block.segment).read(block.read_start, block.read_stop, state.channels)
         out = data if state.func is None else state.func(data, block)
         if state.sink.trims:
@@ -192,7 +193,7 @@ def run_task(state: WorkerState, task: tuple[int, ...]) -> Any:
 
 
 def _chunk_error(failed: _BlockFailed) -> ChunkError:
-    block = Block(*failed.task)
+    block = Block.from_task(failed.task)
     exc = failed.exc
     if failed.tb and hasattr(exc, "add_note"):
         with contextlib.suppress(Exception):
@@ -236,7 +237,7 @@ def _init_process_worker(state_bytes: bytes, max_threads: int | None) -> None:
         _WORKER.error = exc  # would only break the pool without saying why)
 
 
-def _setup_failed(task: tuple[int, ...], exc: BaseException) -> _BlockFailed:
+def _setup_failed(task: tuple[int | None, ...], exc: BaseException) -> _BlockFailed:
     tb = "".join(traceback.format_exception(exc))
     wrapped = RuntimeError(
         f"the worker could not rebuild the sources or unpickle the function: "
@@ -246,7 +247,7 @@ def _setup_failed(task: tuple[int, ...], exc: BaseException) -> _BlockFailed:
     return _BlockFailed(task, wrapped, tb)
 
 
-def _process_task(task: tuple[int, ...]) -> Any:
+def _process_task(task: tuple[int | None, ...]) -> Any:
     state = _WORKER.state
     if state is None:
         raise _setup_failed(task, _WORKER.error or RuntimeError("initializer did not run"))
@@ -419,6 +420,43 @@ class ProcessExecutor(Executor):
 
 
 # ------------------------------------------------------------------------------- dask
+#: glibc's ``mallopt`` parameters (``malloc.h``).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
+def restore_malloc_thresholds() -> bool:
+    """Undo a low ``MALLOC_TRIM_THRESHOLD_`` in this process (glibc only); True if done.
+
+    distributed's nanny starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536``. Setting
+    the trim threshold also freezes glibc's mmap threshold at 128 KiB, so every buffer of a
+    block (several MiB: the read, the float copies, zarr's encode buffers) is a fresh
+    ``mmap`` that page-faults on first touch and is unmapped on free: a 16 MiB Zarr write
+    took 3-4x longer in a dask worker than in a process-pool worker (docs/benchmarks.md).
+    Blocks are bounded by the memory budget, so keeping up to 128 MiB of freed heap is
+    harmless; the thresholds are raised to 32 MiB (mmap) and 128 MiB (trim).
+
+    >>> isinstance(restore_malloc_thresholds(), bool)
+    True
+    """
+    value = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    try:
+        low = value is not None and int(value) < 32 * 2**20
+    except ValueError:
+        return False
+    if not low or not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        ok = libc.mallopt(_M_MMAP_THRESHOLD, 32 * 2**20) == 1
+        ok = libc.mallopt(_M_TRIM_THRESHOLD, 128 * 2**20) == 1 and ok
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return False
+    return bool(ok)
+
+
 class _RemoteState:
     """A :class:`WorkerState` as bytes, rebuilt once per process where a task runs."""
 
@@ -432,6 +470,7 @@ class _RemoteState:
 
     def get(self) -> WorkerState:
         if self._state is None or self._pid != os.getpid():
+            restore_malloc_thresholds()  # a dask worker process (see the function)
             self._state = WorkerState.from_bytes(self.data)
             self._pid = os.getpid()
         return self._state
@@ -440,7 +479,7 @@ class _RemoteState:
         return len(self.data) + 64
 
 
-def _dask_task(remote: _RemoteState, task: tuple[int, ...]) -> Any:
+def _dask_task(remote: _RemoteState, task: tuple[int | None, ...]) -> Any:
     try:
         state = remote.get()
     except Exception as exc:

@@ -17,35 +17,21 @@ np.float64(9.0)
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from memphys.engine.job_kwargs import CHUNK_KWARGS, JobKwargs, resolve_job_kwargs
-from memphys.engine.plan import Block, Plan, chunk_size_from_job_kwargs, plan_blocks
+from memphys.engine.ops import FuncOp, ReduceOp, op_plan, run_op
+from memphys.engine.plan import Block, Plan
 from memphys.engine.progress import Progress
-from memphys.engine.run import _selected_trailing, run_blocks
-from memphys.engine.sinks import ArraySink, NpySink, Sink, ZarrSink, check_block_output
-from memphys.errors import MemphysTypeError, MemphysValueError
+from memphys.engine.run import _selected_trailing
 
 __all__ = ["iter_chunks", "map_chunks", "reduce_chunks"]
 
 #: Default working-memory factor of a user function: input, output and one temporary.
 DEFAULT_MAP_FACTOR = 3.0
-
-
-def _source_chunk(source: Any) -> int | None:
-    chunks = getattr(source, "chunks", None)
-    if chunks:
-        return int(chunks[0])
-    return None
-
-
-def _row_nbytes(source: Any, channels: Any) -> int:
-    trailing = _selected_trailing(source, channels)
-    return int(np.prod(trailing, dtype=np.int64)) * int(source.dtype.itemsize)
 
 
 def _plan_for(
@@ -57,28 +43,24 @@ def _plan_for(
     factor: float,
     align_extra: int | None = None,
 ) -> Plan:
-    align = _source_chunk(source)
-    if align_extra:
-        align = align_extra if align is None else math.lcm(align, align_extra)
-    size = chunk_size_from_job_kwargs(
-        _row_nbytes(source, channels),
-        sampling_rate,
-        factor=factor,
-        halo=halo,
-        align_to=align,
-        job=job,
-    )
-    return plan_blocks([(0, int(source.shape[0]))], size, halo=halo, align_to=align)
+    """The plan of a map of working ``factor`` over ``source`` (kept for callers that
+    plan a copy themselves: :func:`memphys.engine.op_plan` with a :class:`FuncOp`)."""
+    op = FuncOp(_identity, halo=halo, factor=factor)
+    op.block_multiple = None
+    plan = op_plan(op, source, channels=channels, sampling_rate=sampling_rate, job=job)
+    if align_extra and plan.chunk_size % align_extra:
+        from memphys.arrays import as_lazy
+        from memphys.engine.plan import plan_blocks
+
+        src_chunk = getattr(as_lazy(source), "chunks", None)
+        align = int(align_extra) if not src_chunk else math.lcm(int(src_chunk[0]), align_extra)
+        size = max(align, plan.chunk_size // align * align)
+        plan = plan_blocks(list(plan.segments), size, halo=halo, align_to=align)
+    return plan
 
 
-class _DropBlock:
-    """Adapts ``func(data)`` to the engine's ``func(data, block)`` (picklable)."""
-
-    def __init__(self, func: Callable[[np.ndarray], Any]) -> None:
-        self.func = func
-
-    def __call__(self, data: np.ndarray, block: Block) -> Any:
-        return self.func(data)
+def _identity(data: np.ndarray) -> np.ndarray:
+    return data
 
 
 def iter_chunks(
@@ -133,45 +115,15 @@ def iter_chunks(
         job_kwargs = {k: v for k, v in job_kwargs.items() if k not in CHUNK_KWARGS}
         job_kwargs["chunk_size"] = chunk_size
     job = resolve_job_kwargs(**job_kwargs)
-    job = JobKwargs(**{**job.as_dict(), "n_jobs": 1})
-    plan = _plan_for(src, job, halo, channels, sampling_rate, factor)
-    row = _row_nbytes(src, channels)
+    job = JobKwargs(**{**job.as_dict(), "n_jobs": 1, "pool_engine": "serial"})
+    op = FuncOp(_identity, halo=halo, factor=factor)
+    plan = op_plan(op, src, channels=channels, sampling_rate=sampling_rate, job=job)
+    row = int(np.prod(_selected_trailing(src, channels), dtype=np.int64)) * src.dtype.itemsize
     with Progress(len(plan), enabled=job.progress_bar, desc="iter_chunks") as progress:
         for block in plan:
             data = src.read(block.read_start, block.read_stop, channels)
             yield block, data
             progress.update(1, block.read_length * row)
-
-
-def _out_sink(
-    out: Any,
-    trailing: tuple[int, ...] | None,
-    dtype: Any,
-    allow_large: bool,
-    overwrite: bool,
-) -> tuple[Sink, str]:
-    if out is None:
-        return ArraySink(trailing, dtype, allow_large=allow_large), "memory"
-    if isinstance(out, str | os.PathLike):
-        path = os.fspath(out)
-        if path.endswith(".npy"):
-            assert trailing is not None
-            assert dtype is not None
-            return NpySink(path, trailing, dtype, overwrite=overwrite), "npy"
-        if path.rstrip("/").endswith(".zarr"):
-            return ZarrSink(path, trailing, dtype, overwrite=overwrite), "zarr"
-        raise MemphysValueError(
-            f"Invalid value for `out`: expected a path ending in '.npy' or '.zarr', but got "
-            f"{path!r}."
-        )
-    if isinstance(out, np.ndarray):
-        return ArraySink(out=out), "array"
-    if type(out).__module__.split(".")[0] == "zarr":
-        return ZarrSink(out), "zarr-array"
-    raise MemphysTypeError(
-        "Invalid type for `out`: expected None, a '.npy' or '.zarr' path, a numpy array or a "
-        f"zarr array, but got {type(out).__name__}."
-    )
 
 
 def map_chunks(
@@ -207,9 +159,10 @@ def map_chunks(
     halo : int or (int, int)
         Samples of context read before and after each block (clipped at the ends).
     out : None, str, numpy.ndarray or zarr.Array
-        None: return an in-memory array (refused with
-        :class:`~memphys.errors.MemoryBudgetError` when larger than the memory budget,
-        unless ``allow_large=True``). A path ending in ``.npy`` or ``.zarr``: write there,
+        None: an in-memory array when the result fits comfortably in the available memory,
+        otherwise a read-only memmap of a temporary ``.npy`` file, removed with it, and a
+        :class:`~memphys.engine.ResultOnDiskWarning` (the memory budget bounds the working
+        memory, not the result). A path ending in ``.npy`` or ``.zarr``: write there,
         crash-safely, and return a read-only memmap / zarr array. An array: write into it
         and return it.
     dtype : dtype_like, optional
@@ -226,7 +179,7 @@ def map_chunks(
     factor : float, default 3.0
         Working memory of ``func`` per byte of input (sizes the default blocks).
     allow_large : bool, default False
-        With ``out=None``, allocate even past the memory budget.
+        Kept for compatibility: results are no longer limited by the memory budget.
     overwrite : bool, default True
         Replace an existing output file once the new one is complete.
     **job_kwargs
@@ -236,8 +189,9 @@ def map_chunks(
 
     Notes
     -----
-    When ``out`` is a path and ``dtype`` or ``trailing_shape`` is not given, the first
-    block is computed once more in this process to learn them.
+    When ``dtype`` or ``trailing_shape`` is not given, ``func`` runs once more, in this
+    process, on a few rows of the first block to learn them. ``map_chunks`` is
+    :func:`~memphys.engine.run_op` with a :class:`~memphys.engine.FuncOp`.
 
     Examples
     --------
@@ -249,40 +203,25 @@ def map_chunks(
     >>> np.convolve(x, np.ones(3), mode="same")
     array([ 1.,  3.,  6.,  9., 12., 15., 18., 13.])
     """
-    from memphys.arrays import as_lazy
-
-    if not callable(func):
-        raise MemphysTypeError(
-            f"Invalid type for `func`: expected a callable, but got {type(func).__name__}."
-        )
-    src = as_lazy(source)
-    job = resolve_job_kwargs(**job_kwargs)
-    engine_func = func if pass_block else _DropBlock(func)
-    out_chunk = None
-    if out is not None and type(out).__module__.split(".")[0] == "zarr":
-        out_chunk = int(out.chunks[0])
-    plan = _plan_for(src, job, halo, channels, sampling_rate, factor, out_chunk)
-    dt = None if dtype is None else np.dtype(dtype)
-    trailing = None if trailing_shape is None else tuple(int(s) for s in trailing_shape)
-    needs_meta = isinstance(out, str | os.PathLike) and (dt is None or trailing is None)
-    if needs_meta and len(plan):
-        first = plan[0]
-        data = src.read(first.read_start, first.read_stop, channels)
-        probe = np.asarray(engine_func(data, first))
-        from memphys.engine.executors import _trim
-
-        probe = check_block_output(first, _trim(probe, first), None, None)
-        dt = probe.dtype if dt is None else dt
-        trailing = probe.shape[1:] if trailing is None else trailing
-        del probe, data
-    elif needs_meta:
-        dt = src.dtype if dt is None else dt
-        trailing = _selected_trailing(src, channels) if trailing is None else trailing
-    sink, kind = _out_sink(out, trailing, dt, allow_large, overwrite)
-    result = run_blocks(engine_func, src, plan, sink, channels=channels, desc="map_chunks", job=job)
-    if kind == "npy":
-        return np.load(result, mmap_mode="r")
-    return result
+    op = FuncOp(
+        func,
+        halo=halo,
+        dtype=dtype,
+        trailing_shape=trailing_shape,
+        pass_block=pass_block,
+        factor=factor,
+        label="map_chunks",
+    )
+    return run_op(
+        op,
+        source,
+        out=out,
+        channels=channels,
+        sampling_rate=sampling_rate,
+        overwrite=overwrite,
+        desc="map_chunks",
+        **job_kwargs,
+    )
 
 
 def reduce_chunks(
@@ -324,20 +263,12 @@ def reduce_chunks(
     >>> np.allclose(r.var, x.var(axis=0), rtol=1e-12)
     True
     """
-    from memphys.arrays import as_lazy
-    from memphys.engine.reducers import Reducer
-
-    if not isinstance(reducer, Reducer):
-        raise MemphysTypeError(
-            f"Invalid type for `reducer`: expected a memphys.engine Reducer, but got "
-            f"{type(reducer).__name__}."
-        )
-    src = as_lazy(source)
-    job = resolve_job_kwargs(**job_kwargs)
-    if factor is None:
-        factor = reducer.factor + (2.0 if func is not None else 0.0)
-    engine_func = None if func is None else (func if pass_block else _DropBlock(func))
-    plan = _plan_for(src, job, halo, channels, sampling_rate, factor)
-    return run_blocks(
-        engine_func, src, plan, reducer, channels=channels, desc="reduce_chunks", job=job
+    op = ReduceOp(reducer, func, halo, pass_block=pass_block, factor=factor)
+    return run_op(
+        op,
+        source,
+        channels=channels,
+        sampling_rate=sampling_rate,
+        desc="reduce_chunks",
+        **job_kwargs,
     )

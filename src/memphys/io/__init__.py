@@ -35,7 +35,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from memphys._writers import register_writer
 from memphys.io import binary, neo, npy, npz, nwb, zarr
 from memphys.io.readers import (
     Reader,
@@ -46,6 +45,7 @@ from memphys.io.readers import (
     supported_extensions,
     unregister_reader,
 )
+from memphys.registry import register_writer
 
 # memphys's readers, in the order load_file asks them: one line per format
 register_reader(npz.NPZReader)

@@ -75,7 +75,32 @@ NAMES: dict[str, str] = {
     ),
 }
 
-__all__ = sorted(NAMES)
+#: methods of the time series implemented here: name -> module of memphys.process
+CORE_METHODS: dict[str, str] = {
+    "convolve": "smoothing",
+    "smooth": "smoothing",
+    "decimate": "resampling",
+}
+
+__all__ = sorted([*NAMES, "register_core_methods"])
+
+
+def _loader(module: str, name: str) -> Any:
+    def load() -> Any:
+        return getattr(importlib.import_module(f"memphys.process.{module}"), name)
+
+    return load
+
+
+def register_core_methods() -> None:
+    """Register the time-series methods implemented in ``process`` (``Tsd.convolve``,
+    ``smooth``, ``decimate``) with :mod:`memphys.registry`, as loaders: nothing is
+    imported until a method is first called. ``import memphys`` calls it.
+    """
+    from memphys.registry import register_method
+
+    for name, module in CORE_METHODS.items():
+        register_method(name, loader=_loader(module, name))
 
 
 def __getattr__(name: str) -> Any:

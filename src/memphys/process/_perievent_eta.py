@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from memphys.core.base_class import budget
+from memphys.core.blocks import memory_budget
 from memphys.process._perievent_reads import read_ranges
 
 __all__ = ["event_triggered_average"]
@@ -81,7 +81,7 @@ def event_triggered_average(
     total = counts.sum(axis=0).astype(np.float64)
     if lb.size == 0:
         return eta.reshape(width, n_units, *trailing)
-    p0, p1 = data._ti.epoch_positions(starts, ends)
+    p0, p1 = data.time_index.epoch_positions(starts, ends)
     runs = _runs(lb, np.asarray(ends, dtype=np.float64), np.asarray(p0), np.asarray(p1))
     if not runs:
         return eta.reshape(width, n_units, *trailing)
@@ -99,7 +99,7 @@ def event_triggered_average(
     if cbins.size == 0:
         return eta.reshape(width, n_units, *trailing)
     rbytes = max(1, width * n_feat * 8 * 3 + width * 8 * 6)
-    batch = max(1, budget() // (4 * rbytes))
+    batch = max(1, memory_budget() // (4 * rbytes))
     values = data.values
     offsets = np.arange(width)
     for a in range(0, cbins.size, batch):
@@ -135,7 +135,7 @@ def _bin_values(
 ) -> np.ndarray:
     """``v`` (float64, ``(len(bins), n_feat)``) of the given bins (sorted; ``rid`` their runs)."""
     p, q = ps[rid], qs[rid]
-    ti = data._ti
+    ti = data.time_index
     left = lb[bins]
     right = np.round(left + binsize, 9)
     e = np.clip(np.asarray(ti.searchsorted(right, side="left"), dtype=np.int64), p, q)

@@ -8,7 +8,7 @@ rows of all runs, concatenated, with the offset of each item's rows in that buff
 ``i``'s rows are ``buffer[off[i] : off[i] + hi[i] - lo[i]]``.
 
 It is the same grouping of nearby positions into contiguous runs as
-:func:`memphys.core._tsd_engine.gather_rows` (which ``value_from`` uses), for ranges
+:func:`memphys.core.blocks.gather_rows` (which ``value_from`` uses), for ranges
 instead of single positions.
 
 Examples
@@ -26,8 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from memphys.core._tsd_engine import MERGE_GAP, source_of
-from memphys.core.base_class import budget, budget_error, row_nbytes
+from memphys.core.blocks import (
+    MERGE_GAP,
+    memory_budget,
+    memory_budget_error,
+    row_nbytes,
+    source_of,
+)
+from memphys.engine import FuncOp, run_op
 
 __all__ = ["merge_ranges", "read_ranges"]
 
@@ -121,7 +127,7 @@ def read_ranges(
     hi = np.maximum(np.asarray(hi, dtype=np.int64), lo)
     shape = tuple(values.shape)
     rb = max(row_nbytes(values), 1)
-    max_rows = max(1, budget() // (4 * rb))
+    max_rows = max(1, memory_budget() // (4 * rb))
     order = None
     if lo.size and np.any(np.diff(lo) < 0):
         order = np.argsort(lo, kind="stable")
@@ -129,8 +135,8 @@ def read_ranges(
     rs, re, run_of = merge_ranges(lo, hi, gap=gap, max_rows=max_rows)
     lengths = re - rs
     total = int(lengths.sum())
-    if total * rb > budget():
-        raise budget_error(what, total * rb, values)
+    if total * rb > memory_budget():
+        raise memory_budget_error(what, total * rb, values)
     run_off = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64) if rs.size else rs
     offsets = run_off[run_of] + (lo - rs[run_of]) if lo.size else np.zeros(0, dtype=np.int64)
     if order is not None:
@@ -142,15 +148,16 @@ def read_ranges(
     if isinstance(values, np.ndarray) and not isinstance(values, np.memmap):
         parts = [values[a:b] for a, b in zip(rs.tolist(), re.tolist(), strict=True)]
         return np.concatenate(parts, axis=0), offsets
-    from memphys.engine import ArraySink, plan_blocks
-    from memphys.engine.run import run_blocks
-
     keep = lengths > 0
-    segs = [(int(a), int(b)) for a, b in zip(rs[keep], re[keep], strict=True)]
-    plan = plan_blocks(segs, int(lengths.max()))
+    segs = np.column_stack([rs[keep], re[keep]]).astype(np.int64)
     job = dict(job_kwargs or {})
     job.setdefault("progress_bar", False)
-    buffer = run_blocks(
-        None, source_of(values), plan, ArraySink(shape[1:], values.dtype), desc=what, **job
-    )
+    # the runs' rows, concatenated: a map whose segments are the runs (a run longer than
+    # one block is read in several blocks, still in order)
+    op = FuncOp(_identity, dtype=values.dtype, trailing_shape=shape[1:], factor=1.0, label=what)
+    buffer = run_op(op, source_of(values), segs, **job)
     return np.asarray(buffer), offsets
+
+
+def _identity(data: np.ndarray) -> np.ndarray:
+    return data

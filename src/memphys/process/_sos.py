@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys.engine import BlockOp
 from memphys.errors import MemphysValueError
 from memphys.process._sos_kernel import sosfilt_inplace
 
@@ -177,7 +178,7 @@ def _zi(sos: np.ndarray) -> np.ndarray:
     return _zi_cached(s.tobytes(), s.shape[0])
 
 
-class FiltFiltBlock:
+class FiltFiltBlock(BlockOp):
     """Zero-phase filtering of one block of an epoch, ``sosfiltfilt``'s result (see above).
 
     Parameters
@@ -191,7 +192,8 @@ class FiltFiltBlock:
     backend : {"auto", "numba", "scipy"}
     segments : list of (int, int), optional
         The epochs' row ranges ``[start, stop)`` (engine segments); a block whose read
-        range touches one of its ends gets ``sosfiltfilt``'s edge treatment.
+        range touches one of its ends gets ``sosfiltfilt``'s edge treatment. By default
+        the block's own segment bounds (:attr:`memphys.engine.Block.at_segment_start`).
     split : bool, default True
         Let the kernel run a long block as two chains side by side (faster; the second
         chain warms up over :attr:`halo` samples, within the same tolerance as blocks).
@@ -210,6 +212,7 @@ class FiltFiltBlock:
     ) -> None:
         self.sos = np.ascontiguousarray(sos, dtype=np.float64)
         self.work_dtype = np.dtype(work_dtype)
+        self.dtype = self.work_dtype
         self.backend = backend
         self.padlen = padlen_of(self.sos)
         self.halo = max(decay_length(self.sos, tol), self.padlen + 1)
@@ -253,9 +256,12 @@ class FiltFiltBlock:
         return y.reshape(shape)
 
     def __call__(self, data: np.ndarray, block: Any) -> np.ndarray:
-        seg_start, seg_stop = self.segments[block.segment]
-        front = block.read_start == seg_start
-        back = block.read_stop == seg_stop
+        if self.segments:
+            seg_start, seg_stop = self.segments[block.segment]
+            front = block.read_start == seg_start
+            back = block.read_stop == seg_stop
+        else:  # the block knows its segment's bounds
+            front, back = block.at_segment_start, block.at_segment_stop
         shape = data.shape
         y = self._passes(np.asarray(data).reshape(shape[0], -1), front, back)
         k = block.trim_before
@@ -309,7 +315,7 @@ def sinc_kernel(
     return spectral_inversion(stop)
 
 
-class FirBlock:
+class FirBlock(BlockOp):
     """Convolution of one block with an odd-length FIR kernel, zero outside its epoch.
 
     The halo is the kernel's half-length on each side: block-wise results equal the
@@ -318,6 +324,7 @@ class FirBlock:
 
     def __init__(self, kernel: np.ndarray, work_dtype: Any) -> None:
         self.work_dtype = np.dtype(work_dtype)
+        self.dtype = self.work_dtype
         self.kernel = np.asarray(kernel, dtype=self.work_dtype)
         self.half = (self.kernel.shape[0] - 1) // 2
 

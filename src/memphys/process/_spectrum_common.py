@@ -98,11 +98,11 @@ def check_param_types(optional: tuple[str, ...] = ("fs", "ep", "n"), **params: A
 def _spacing_rate(sig: Any) -> float | None:
     """Sampling rate from the spacing of the timestamps: exact for a regular index, else
     the median spacing within epochs, read from a bounded sample (None if too few)."""
-    ti = sig._ti
+    ti = sig.time_index
     if ti.is_regular:
         rate = ti.rate
         return float(rate) if rate is not None and np.isfinite(rate) and rate > 0 else None
-    from memphys.core._tsd_engine import epoch_rows
+    from memphys.core.blocks import epoch_rows
 
     i0, i1 = epoch_rows(sig, sig.time_support)
     diffs: list[np.ndarray] = []

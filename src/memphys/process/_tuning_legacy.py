@@ -24,6 +24,11 @@ from memphys.core.tsd import Tsd
 from memphys.core.tsd_frame import TsdFrame
 from memphys.errors import MemphysTypeError, MemphysValueError
 from memphys.process._tuning_bins import feature_blocks
+from memphys.process._tuning_core import (
+    compute_mutual_information,
+    compute_response_per_epoch,
+    compute_tuning_curves,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,7 +107,6 @@ def _legacy(replacement: str) -> Callable[[F], F]:
 
 
 def _tc(*args: Any, **kwargs: Any) -> Any:
-    from memphys.process.tuning_curves import compute_tuning_curves
 
     return compute_tuning_curves(*args, **kwargs)
 
@@ -232,7 +236,6 @@ def compute_discrete_tuning_curves(group: TsGroup, dict_ep: dict[Any, IntervalSe
     ...     nap.compute_discrete_tuning_curves(group, {"a": nap.IntervalSet(0, 4)})[0].tolist()
     [1.25]
     """
-    from memphys.process.tuning_curves import compute_response_per_epoch
 
     return compute_response_per_epoch(group, dict_ep, return_pandas=True)
 
@@ -260,7 +263,6 @@ def _histogram(feature: Any, ep: Any, edges: list[np.ndarray]) -> np.ndarray:
 
 
 def _si(tcs: Any, bitssec: bool) -> pd.DataFrame:
-    from memphys.process.tuning_curves import compute_mutual_information
 
     mi = compute_mutual_information(tcs)
     column = "bits/sec" if bitssec else "bits/spike"

@@ -37,6 +37,8 @@ from memphys.core.time_index import TsIndex
 from memphys.core.ts import Ts
 from memphys.core.ts_group import TsGroup
 from memphys.core.tsd import Tsd
+from memphys.core.tsd_frame import TsdFrame
+from memphys.core.tsd_tensor import TsdTensor
 from memphys.errors import MemphysTypeError, MemphysValueError
 from memphys.process._correlogram_kernel import (
     correlogram_counts,
@@ -414,9 +416,8 @@ def compute_isi_distribution(
     >>> nap.compute_isi_distribution(ts, bins=[0.0, 2.0, 5.0])[0].tolist()
     [2, 2]
     """
-    from memphys.core.base_class import _Base
 
-    if not isinstance(data, (_Base, TsGroup)):
+    if not isinstance(data, (Ts, Tsd, TsdFrame, TsdTensor, TsGroup)):
         raise MemphysTypeError("data should be a Ts, TsGroup, Tsd, TsdFrame, TsdTensor.")
     if isinstance(bins, bool) or not isinstance(bins, (int, list, np.ndarray)):
         raise MemphysTypeError("bins should be either int, list or np.ndarray.")

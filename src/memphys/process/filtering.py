@@ -16,8 +16,11 @@ separate signal (as pynapple does), block by block through the engine:
 
 The output is always floating point: float32 for integer (or float32) input, float64 for
 float64 input, or ``dtype=``; never the input's integer type (pynapple returns int16 for
-int16 input). Results larger than the memory budget need ``out=`` (a ``.npy`` or
-``.zarr`` path, or an array); job kwargs (``n_jobs``, ``chunk_duration``,
+int16 input). Each filter is a :class:`FilterOp` run by :func:`memphys.core.apply_blocks`:
+the engine sizes the blocks from its halo and work buffers. The result comes back in
+memory when it fits comfortably in the available memory (the memory budget bounds the
+working memory, not the result), else in a temporary file, or where ``out=`` says (a
+``.npy`` or ``.zarr`` path, or an array); job kwargs (``n_jobs``, ``chunk_duration``,
 ``progress_bar``, ``pool_engine``, ...) are accepted.
 
 Examples
@@ -39,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys.engine import Block, BlockOp
 from memphys.errors import ChunkError, MemphysTypeError, MemphysValueError
 from memphys.process._sos import (
     FILTER_TYPES,
@@ -51,6 +55,7 @@ from memphys.process._sos import (
 )
 
 __all__ = [
+    "FilterOp",
     "apply_bandpass_filter",
     "apply_bandstop_filter",
     "apply_highpass_filter",
@@ -63,26 +68,6 @@ _NAN_MESSAGE = (
     "Please remove or handle NaNs before applying the filter. "
     "You can use the `dropna()` method to drop all NaN values."
 )
-
-
-#: Input bytes per block when the job kwargs give no chunk size: small blocks keep the
-#: blocks in flight (two per worker) and the float work buffers small, and the halo
-#: overhead low enough (blocks are at least 4 halos long).
-FILTER_BLOCK_BYTES = 2 * 1024**2
-
-
-def _job_with_chunk(
-    job: dict[str, Any], row_bytes: int, halo: int, factor: float, rate: float
-) -> dict[str, Any]:
-    """``job`` with a ``chunk_size`` for a filter of halo ``halo``, unless one is set."""
-    from memphys.engine import CHUNK_KWARGS, chunk_size_from_job_kwargs, resolve_job_kwargs
-
-    if any(job.get(k) is not None for k in CHUNK_KWARGS):
-        return job
-    resolved = resolve_job_kwargs(**job)
-    most = chunk_size_from_job_kwargs(row_bytes, rate, factor=factor, halo=halo, job=resolved)
-    size = min(most, max(4 * halo, FILTER_BLOCK_BYTES // max(row_bytes, 1), 1))
-    return {**job, "chunk_size": int(size)}
 
 
 class _NaNInputError(MemphysValueError):
@@ -177,14 +162,25 @@ def _output_dtype(data_dtype: np.dtype, dtype: Any) -> np.dtype:
     return np.dtype(np.float32)
 
 
-class _CheckedBlock:
-    """Raise on NaN in a block of a lazy source, then run the block filter."""
+class FilterOp(BlockOp):
+    """A block filter (:class:`~memphys.process._sos.FiltFiltBlock` or
+    :class:`~memphys.process._sos.FirBlock`) as a map: halo of the filter, output in
+    ``out_dtype``, one work buffer per row read; NaN in a block of a lazy source raises.
+    """
 
-    def __init__(self, inner: Any, check_nan: bool) -> None:
+    def __init__(self, inner: Any, out_dtype: np.dtype[Any], check_nan: bool, label: str) -> None:
         self.inner = inner
+        self.halo = int(inner.halo)
+        self.dtype = np.dtype(out_dtype)
         self.check_nan = check_nan
+        self.label = label
 
-    def __call__(self, data: np.ndarray, block: Any) -> np.ndarray:
+    def temp_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> int:
+        # the block's work buffer (with the odd extensions) and the kernel's second chain
+        elems = max(1, int(np.prod(in_trailing, dtype=np.int64)))
+        return 2 * elems * int(np.dtype(self.inner.work_dtype).itemsize)
+
+    def __call__(self, data: np.ndarray, block: Block) -> np.ndarray:
         if self.check_nan and np.isnan(data).any():
             raise _NaNInputError(_NAN_MESSAGE)
         return np.asarray(self.inner(data, block))
@@ -202,12 +198,12 @@ def _compute_filter(
     out: Any,
     job_kwargs: dict[str, Any],
 ) -> Any:
-    from memphys.core._base_tsd import _BaseTsd
-    from memphys.core._tsd_engine import check_job_kwargs, epoch_rows, run_epochs
-    from memphys.core.base_class import _initialize_tsd_output, index_ranges, is_in_memory
+    # core is imported on use: `memphys.apply_bandpass_filter` must not import pandas
+    from memphys.core.blocks import apply_blocks, check_job_kwargs, is_in_memory
+    from memphys.core.time_series import Tsd, TsdFrame, TsdTensor
 
     _validate(cutoff, filter_type, fs, order, transition_bandwidth)
-    if not isinstance(data, _BaseTsd):
+    if not isinstance(data, Tsd | TsdFrame | TsdTensor):
         raise MemphysValueError(
             f"Invalid value: {data}. First argument should be of type Tsd, TsdFrame or TsdTensor"
         )
@@ -230,44 +226,20 @@ def _compute_filter(
             f"Invalid value for `fs`: the sampling rate inferred from the timestamps is "
             f"{rate!r}; pass `fs` explicitly."
         )
-    support = data.time_support
-    i0, i1 = epoch_rows(data, support)
-    segs = [(int(a), int(b)) for a, b in zip(i0, i1, strict=True) if b > a]
-    block: Any
+    inner: Any
     if mode == "butter":
-        block = FiltFiltBlock(
-            butter_sos(order, cutoff, filter_type, rate), out_dtype, segments=segs
-        )
+        inner = FiltFiltBlock(butter_sos(order, cutoff, filter_type, rate), out_dtype)
     else:
         check_cutoff(cutoff, filter_type, rate)
         kernel = sinc_kernel(cutoff, filter_type, rate, transition_bandwidth)
-        block = FirBlock(kernel, out_dtype)
-    factor = 1.0 + 3.0 * out_dtype.itemsize / max(in_dtype.itemsize, 1)
-    row_bytes = int(np.prod(data.shape[1:], dtype=np.int64)) * in_dtype.itemsize
-    job = _job_with_chunk(job, row_bytes, int(block.halo), factor, rate)
+        inner = FirBlock(kernel, out_dtype)
+    op = FilterOp(inner, out_dtype, lazy_nan_check, f"{filter_type} filter")
     try:
-        result = run_epochs(
-            data,
-            _CheckedBlock(block, lazy_nan_check),
-            i0,
-            i1,
-            trailing=tuple(data.shape[1:]),
-            dtype=out_dtype,
-            halo=block.halo,
-            out=out,
-            factor=factor,
-            job_kwargs=job,
-            desc=f"{filter_type} filter",
-        )
+        return apply_blocks(data, op, out=out, **job)
     except ChunkError as exc:
         if isinstance(exc.__cause__, MemphysValueError):
             raise exc.__cause__ from None
         raise
-    n = len(data)
-    covers = bool(segs) and segs[0][0] == 0 and segs[-1][1] == n
-    covers = covers and all(segs[k][1] == segs[k + 1][0] for k in range(len(segs) - 1))
-    ti = data._ti if covers or n == 0 else index_ranges(data._ti, i0, i1)
-    return _initialize_tsd_output(data, result, ti, support)
 
 
 _DOC_PARAMS = """
@@ -290,8 +262,10 @@ _DOC_PARAMS = """
         Output (and working) precision; default float32 for integer or float32 input,
         float64 for float64 input.
     out : None, str, numpy.ndarray or zarr.Array
-        Where to write a result larger than the memory budget: a ``.npy`` or ``.zarr``
-        path (written crash-safely and read back lazily) or an array.
+        Where to write the result: a ``.npy`` or ``.zarr`` path (written crash-safely and
+        read back lazily) or an array. By default in memory when it fits comfortably in
+        the available memory, else a temporary file removed with the result (with a
+        warning that names ``out=``).
     **job_kwargs
         ``n_jobs``, ``chunk_size``, ``chunk_duration``, ``chunk_memory``,
         ``progress_bar``, ``pool_engine``, ...
@@ -308,7 +282,7 @@ _DOC_PARAMS = """
         ``transition_bandwidth`` or ``mode``; on NaN in the data; if ``data`` is not a
         Tsd, TsdFrame or TsdTensor.
     memphys.errors.MemoryBudgetError
-        If the result would exceed the memory budget and ``out`` is not given.
+        If the result fits neither the available memory nor the temporary folder.
 """
 
 

@@ -28,8 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from memphys.core._tsd_engine import check_job_kwargs
-from memphys.core.base_class import budget
+from memphys.core.blocks import check_job_kwargs, memory_budget
 from memphys.core.interval_set import IntervalSet
 from memphys.core.time_index import TsIndex
 from memphys.core.ts import Ts
@@ -107,7 +106,7 @@ def is_regularly_sampled(data: Any, tolerance: float = 1e-6) -> bool:
     >>> is_regularly_sampled(nap.Tsd(t=[0.0, 1.0, 3.0], d=np.zeros(3)))
     False
     """
-    ti = data._ti
+    ti = data.time_index
     if len(ti) < 2 or ti.is_regular:
         return True
     sup = data.time_support
@@ -132,9 +131,9 @@ def _event_times(events: Any, epochs: IntervalSet) -> np.ndarray:
 
 
 def _output_budget(n_bytes: int, what: str) -> None:
-    if n_bytes > budget():
+    if n_bytes > memory_budget():
         raise MemoryBudgetError(
-            f"{what} would allocate {n_bytes} bytes, over the memory budget ({budget()} "
+            f"{what} would allocate {n_bytes} bytes, over the memory budget ({memory_budget()} "
             "bytes). Use fewer events, a shorter window or fewer channels (e.g. "
             "`data[:, channels]`), or raise the budget with "
             "memphys.set_config(memory_budget=...)."
@@ -236,7 +235,7 @@ def compute_perievent(
 
 
 def _align_discrete(data: Ts, times: np.ndarray, win: np.ndarray, support: IntervalSet) -> Any:
-    ti = data._ti
+    ti = data.time_index
     lo = np.asarray(ti.searchsorted(times - win[0], side="left"), dtype=np.int64)
     hi = np.asarray(ti.searchsorted(times + win[1], side="right"), dtype=np.int64)
     aligned = {}
@@ -258,7 +257,7 @@ def _nearest_rows(ti: Any, times: np.ndarray, p: np.ndarray, q: np.ndarray) -> n
 def _align_continuous(
     data: Any, times: np.ndarray, win: np.ndarray, support: IntervalSet, job: dict[str, Any]
 ) -> Any:
-    ti = data._ti
+    ti = data.time_index
     trailing = tuple(data.shape[1:])
     step = float(ti.take(np.array([1]))[0] - ti.take(np.array([0]))[0]) if len(ti) > 1 else 0.0
     if len(ti) < 2:

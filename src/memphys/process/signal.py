@@ -37,9 +37,11 @@ from typing import Any
 
 import numpy as np
 
+from memphys.engine import Block, BlockOp, MeanVar, reduce_chunks
 from memphys.errors import MemphysTypeError, MemphysValueError
 
 __all__ = [
+    "HilbertOp",
     "apply_hilbert_transform",
     "compute_hilbert_envelope",
     "compute_hilbert_phase",
@@ -62,14 +64,29 @@ def _phase(analytic: np.ndarray) -> np.ndarray:
     return np.mod(np.unwrap(np.angle(analytic)), 2 * np.pi)
 
 
-class _HilbertBlock:
-    """Analytic signal (or its envelope or phase) of a block, trimmed of its halo."""
+class HilbertOp(BlockOp):
+    """Analytic signal (or its envelope or phase) of a block, trimmed of its halo.
 
-    def __init__(self, kind: str, complex_dtype: np.dtype) -> None:
-        self.kind = kind
+    Epochs that fit one worker's memory are transformed whole (``whole_segments``), exactly
+    as scipy's ``hilbert`` of the epoch; longer ones in blocks with tapered halos.
+    """
+
+    whole_segments = True
+
+    def __init__(
+        self, kind: str, complex_dtype: np.dtype[Any], out_dtype: np.dtype[Any], halo: int
+    ) -> None:
+        self.transform = kind
         self.complex_dtype = complex_dtype
+        self.dtype = out_dtype
+        self.halo = int(halo)
+        self.label = f"hilbert {kind}"
 
-    def __call__(self, data: np.ndarray, block: Any) -> np.ndarray:
+    def temp_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> int:
+        # the float copy and the FFT's complex128 buffers
+        return max(1, int(np.prod(in_trailing, dtype=np.int64))) * (8 + 3 * 16)
+
+    def __call__(self, data: np.ndarray, block: Block) -> np.ndarray:
         from scipy.signal import hilbert
 
         x = np.asarray(data)
@@ -85,9 +102,9 @@ class _HilbertBlock:
                 x[x.shape[0] - after :] *= _ramp(after)[::-1].reshape(shape)
         a = hilbert(x, axis=0)
         a = a[block.trim_before : block.trim_before + block.length]
-        if self.kind == "envelope":
+        if self.transform == "envelope":
             out = np.abs(a)
-        elif self.kind == "phase":
+        elif self.transform == "phase":
             out = _phase(a)
         else:
             return np.asarray(a, dtype=self.complex_dtype)
@@ -95,11 +112,8 @@ class _HilbertBlock:
 
 
 def _hilbert(data: Any, kind: str, halo: Any, out: Any, job_kwargs: dict[str, Any]) -> Any:
-    from memphys.core._tsd_engine import check_job_kwargs, epoch_rows, run_epochs
-    from memphys.core.base_class import _initialize_tsd_output, budget, index_ranges
-    from memphys.core.tsd import Tsd
-    from memphys.core.tsd_frame import TsdFrame
-    from memphys.engine import CHUNK_KWARGS, resolve_job_kwargs
+    from memphys.core.blocks import apply_blocks, check_job_kwargs
+    from memphys.core.time_series import Tsd, TsdFrame
 
     if not isinstance(data, Tsd | TsdFrame):
         raise MemphysTypeError("data should be a Tsd or TsdFrame.")
@@ -112,40 +126,10 @@ def _hilbert(data: Any, kind: str, halo: Any, out: Any, job_kwargs: dict[str, An
         )
     cdt = np.dtype(np.complex128 if in_dtype == np.float64 else np.complex64)
     out_dtype = cdt if kind == "analytic" else np.dtype(cdt.char.lower())
-    support = data.time_support
-    i0, i1 = epoch_rows(data, support)
-    segs = [(int(a), int(b)) for a, b in zip(i0, i1, strict=True) if b > a]
-    width = int(np.prod(data.shape[1:], dtype=np.int64))
-    # working memory per sample: input, float copy, FFT (complex128) and output
-    per_row = width * (in_dtype.itemsize + 8 + 3 * 16 + out_dtype.itemsize)
     rate = float(data.rate) if len(data) > 1 else 1.0
     if halo is None:
         halo = max(HALO_MIN_SAMPLES, round(HALO_SECONDS * rate)) if np.isfinite(rate) else 8192
-    halo = int(halo)
-    resolved = resolve_job_kwargs(**job)
-    longest = max((b - a for a, b in segs), default=0)
-    user_chunks = any(job.get(k) is not None for k in CHUNK_KWARGS)
-    if not user_chunks and longest * per_row <= budget() // max(resolved.n_jobs, 1):
-        job = {**job, "chunk_size": max(longest, 1)}  # whole epochs: exact
-        halo = 0
-    result = run_epochs(
-        data,
-        _HilbertBlock(kind, cdt),
-        i0,
-        i1,
-        trailing=tuple(data.shape[1:]),
-        dtype=out_dtype,
-        halo=halo,
-        out=out,
-        factor=per_row / max(width * in_dtype.itemsize, 1),
-        job_kwargs=job,
-        desc=f"hilbert {kind}",
-    )
-    n = len(data)
-    covers = bool(segs) and segs[0][0] == 0 and segs[-1][1] == n
-    covers = covers and all(segs[k][1] == segs[k + 1][0] for k in range(len(segs) - 1))
-    ti = data._ti if covers or n == 0 else index_ranges(data._ti, i0, i1)
-    return _initialize_tsd_output(data, result, ti, support)
+    return apply_blocks(data, HilbertOp(kind, cdt, out_dtype, int(halo)), out=out, **job)
 
 
 _HILBERT_PARAMS = """
@@ -265,7 +249,7 @@ def _validate_detection(
     sliding_window_size: Any,
 ) -> None:
     from memphys.core.interval_set import IntervalSet
-    from memphys.core.tsd import Tsd
+    from memphys.core.time_series import Tsd
 
     if not isinstance(data, Tsd):
         raise MemphysTypeError(f"`data` must be `Tsd`, got {type(data)}")
@@ -358,9 +342,8 @@ def detect_oscillatory_events(
     >>> len(ev), bool(abs(ev.start[0] - 1) < 0.05 and abs(ev.end[0] - 2) < 0.05)
     (1, True)
     """
-    from memphys.core.base_class import budget, is_in_memory
+    from memphys.core.blocks import is_in_memory, memory_budget
     from memphys.core.interval_set import IntervalSet
-    from memphys.engine import MeanVar, reduce_chunks
     from memphys.process.filtering import apply_bandpass_filter
 
     _validate_detection(
@@ -378,7 +361,7 @@ def detect_oscillatory_events(
     data = data.restrict(epochs)
     n = len(data)
     # one float64 column per intermediate result: keep it in memory if all fit
-    in_memory = is_in_memory(data.values) or 6 * 8 * n <= budget()
+    in_memory = is_in_memory(data.values) or 6 * 8 * n <= memory_budget()
     with tempfile.TemporaryDirectory(prefix="memphys-events-", ignore_cleanup_errors=True) as tmp:
 
         def dest(name: str) -> str | None:

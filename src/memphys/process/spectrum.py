@@ -31,11 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from memphys.engine.sinks import Sink, SinkWorker
+from memphys.engine import Block, BlockOp, Plan, Sink, SinkWorker, run_op
 from memphys.errors import MemoryBudgetError, MemphysRuntimeError, MemphysValueError
 from memphys.process._spectrum_common import check_job_kwargs, check_param_types, resolve_fs
 
 __all__ = [
+    "PeriodogramOp",
     "compute_fft",
     "compute_power_spectral_density",
     "compute_mean_power_spectral_density",
@@ -47,10 +48,6 @@ _FFT_BYTES_PER_ELEMENT = 8 + 16 + 16
 
 #: Elements of one batch of windows transformed at once (bounds the float64 temporaries).
 _BATCH_ELEMENTS = 1 << 18
-
-#: Input bytes of one block when the job kwargs do not size it (each window's float64
-#: periodogram is also kept until the block is delivered: ~2.7x the int16 input).
-_DEFAULT_BLOCK_BYTES = 2 * 2**20
 
 #: Windows generated per step when splitting epochs (bounds the memory of the split).
 _SPLIT_CHUNK = 1 << 20
@@ -66,7 +63,7 @@ def _n_channels(sig: Any) -> int:
 
 def _single_epoch(sig: Any, ep: Any) -> tuple[int, int, Any]:
     """Rows ``[i0, i1)`` of the one epoch of ``ep`` (default: the time support)."""
-    from memphys.core._tsd_engine import epoch_rows
+    from memphys.core.blocks import epoch_rows
 
     if ep is None:
         ep = sig.time_support
@@ -86,7 +83,7 @@ def _epoch_fft(
     sig: Any, fs: float, ep: Any, full_range: bool, n: int | None, func: str
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Sorted frequencies, the matching FFT rows, and the transform length."""
-    from memphys.core.base_class import budget
+    from memphys.core.blocks import memory_budget, source_of
 
     a, b, ep = _single_epoch(sig, ep)
     m = b - a
@@ -99,17 +96,17 @@ def _epoch_fft(
     ch = _n_channels(sig)
     itemsize = int(np.dtype(sig.dtype).itemsize)
     need = rows * ch * itemsize + nfft * ch * _FFT_BYTES_PER_ELEMENT
-    if need > budget():
+    if need > memory_budget():
         duration = float(ep.end[0] - ep.start[0])
         raise MemoryBudgetError(
             f"{func}: the epoch holds {m} samples ({duration:g} s) x {ch} channel(s); its "
             f"whole-epoch FFT needs about {_mib(need)}, over the memory budget "
-            f"({_mib(budget())}). Average the spectra of shorter windows with "
+            f"({_mib(memory_budget())}). Average the spectra of shorter windows with "
             "compute_mean_power_spectral_density(sig, interval_size=...), restrict the "
             "signal to a shorter epoch (`ep=` or sig.restrict(ep)), or raise the budget with "
             "memphys.set_config(memory_budget=...)."
         )
-    data = np.asarray(sig._read_block(a, a + rows))
+    data = np.asarray(source_of(sig.values).read(a, a + rows))
     freqs = np.fft.fftfreq(nfft, 1 / fs)
     if not full_range and not np.iscomplexobj(data):
         # non-negative frequencies only: the real transform (half the time and memory)
@@ -305,16 +302,53 @@ def _group_windows(w0: np.ndarray, n: int, span: int) -> list[tuple[int, int, in
     return groups
 
 
-class _WindowPeriodograms:
-    """Per block: the Hamming-windowed periodogram of each window, stacked in order."""
+class PeriodogramOp(BlockOp):
+    """Per block: the Hamming-windowed periodogram of each window, stacked in order.
 
-    def __init__(self, offsets: list[np.ndarray], n: int, window: np.ndarray, scale: float) -> None:
-        self.offsets = offsets  # per block, window starts relative to the block's read start
+    A reduction whose blocks are groups of whole windows (:meth:`plan` groups the windows
+    starting at rows ``starts`` into contiguous reads of at most ``chunk_size`` rows) and
+    whose sink adds the periodograms in window order (:class:`_OrderedSum`). Per row read,
+    the stacked float64 periodograms of the windows it starts, computed then delivered.
+    """
+
+    kind = "reduce"
+    label = "mean PSD"
+
+    def __init__(
+        self,
+        starts: np.ndarray,
+        n: int,
+        window: np.ndarray,
+        scale: float,
+        overlap: float,
+        n_channels: int,
+    ) -> None:
+        self.starts = np.asarray(starts, dtype=np.int64)
         self.n = n
         self.window = window
         self.scale = scale
+        self.windows_per_row = 1.0 / max(1.0, (1 - float(overlap)) * n)
+        self.offsets: list[np.ndarray] = []  # per block, window starts in its read range
+        self.n_channels = int(n_channels)
 
-    def __call__(self, data: np.ndarray, block: Any) -> np.ndarray:
+    def temp_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> int:
+        ch = max(1, int(np.prod(in_trailing, dtype=np.int64)))
+        return int(np.ceil(2 * 8 * (self.n // 2 + 1) * ch * self.windows_per_row))
+
+    def plan(self, segments: Any, chunk_size: int, align_to: Any) -> Plan:
+        groups = _group_windows(self.starts, self.n, max(int(chunk_size), self.n))
+        blocks, offsets, out_pos = [], [], 0
+        for g, (first, last, rs, re) in enumerate(groups):
+            blocks.append(Block(g, g, rs, re, rs, re, out_pos, rs, re))
+            offsets.append(self.starts[first:last] - rs)
+            out_pos += re - rs
+        self.offsets = offsets
+        return Plan(tuple(blocks), tuple((b.start, b.stop) for b in blocks), int(chunk_size))
+
+    def sink(self) -> Sink:
+        return _OrderedSum((self.n // 2 + 1, self.n_channels))
+
+    def __call__(self, data: np.ndarray, block: Block) -> np.ndarray:
         x = data.reshape(data.shape[0], -1)
         offs = self.offsets[block.index]
         n, ch = self.n, x.shape[1]
@@ -423,18 +457,9 @@ def compute_mean_power_spectral_density(
     """
     from scipy.signal import windows
 
-    from memphys.core._tsd_engine import _sampling_rate, source_of
-    from memphys.core.base_class import budget, row_nbytes
+    from memphys.core.blocks import memory_budget, source_of
     from memphys.core.time_index import TsIndex
     from memphys.core.time_units import check_time_units
-    from memphys.engine import (
-        CHUNK_KWARGS,
-        Block,
-        Plan,
-        chunk_size_from_job_kwargs,
-        resolve_job_kwargs,
-    )
-    from memphys.engine.run import run_blocks
 
     check_param_types(
         sig=sig,
@@ -445,7 +470,7 @@ def compute_mean_power_spectral_density(
         full_range=full_range,
         time_unit=time_unit,
     )
-    job = resolve_job_kwargs(**check_job_kwargs(job_kwargs, "compute_mean_power_spectral_density"))
+    job = check_job_kwargs(job_kwargs, "compute_mean_power_spectral_density")
     if not (0.0 <= overlap < 1.0):
         raise MemphysValueError("Overlap should be in intervals [0.0, 1.0).")
     if ep is None:
@@ -464,7 +489,7 @@ def compute_mean_power_spectral_density(
             f"Splitting epochs with interval_size={size} generated an empty IntervalSet. Try "
             "decreasing interval_size"
         )
-    i0, i1 = sig._ti.epoch_positions(w0, w1)
+    i0, i1 = sig.time_index.epoch_positions(w0, w1)
     i0 = np.asarray(i0, dtype=np.int64)
     n = int(np.min(np.asarray(i1) - i0))
     if n == 0:
@@ -473,33 +498,17 @@ def compute_mean_power_spectral_density(
             "time support if no epoch is passed."
         )
     ch = _n_channels(sig)
-    row = max(row_nbytes(sig.values), 1)
     itemsize = int(np.dtype(sig.dtype).itemsize)
-    n_windows_per_row = 1.0 / max(1.0, (1 - float(overlap)) * n)
-    # per input byte: the input, and the stacked periodograms (computed, then delivered)
-    factor = 1.0 + 2.0 * (4.0 * n * n_windows_per_row) / itemsize
     one_window = n * ch * (itemsize + 8 + 8 + 8) + (n // 2 + 1) * ch * 8 * 2
-    if one_window > budget():
+    if one_window > memory_budget():
         raise MemoryBudgetError(
             f"compute_mean_power_spectral_density: one window of {n} samples x {ch} "
             f"channel(s) needs about {_mib(one_window)}, over the memory budget "
-            f"({_mib(budget())}). Use a shorter interval_size or raise the budget with "
+            f"({_mib(memory_budget())}). Use a shorter interval_size or raise the budget with "
             "memphys.set_config(memory_budget=...)."
         )
-    span = chunk_size_from_job_kwargs(row, _sampling_rate(sig), factor=factor, job=job)
-    if all(getattr(job, k) is None for k in CHUNK_KWARGS):
-        # the periodograms of a block outweigh its input: smaller default reads
-        span = min(span, max(1, _DEFAULT_BLOCK_BYTES // row))
-    groups = _group_windows(i0, n, max(int(span), n))
-    blocks, offsets, out_pos = [], [], 0
-    for g, (first, last, rs, re) in enumerate(groups):
-        blocks.append(Block(g, g, rs, re, rs, re, out_pos))
-        offsets.append(i0[first:last] - rs)
-        out_pos += re - rs
-    plan = Plan(tuple(blocks), tuple((b.start, b.stop) for b in blocks), int(span))
-    func = _WindowPeriodograms(offsets, n, windows.hamming(n), 1 / (rate * n))
-    sink = _OrderedSum((n // 2 + 1, ch))
-    total, count = run_blocks(func, source_of(sig.values), plan, sink, desc="mean PSD", job=job)
+    op = PeriodogramOp(i0, n, windows.hamming(n), 1 / (rate * n), float(overlap), ch)
+    total, count = run_op(op, source_of(sig.values), sampling_rate=rate, **job)
     half = total / float(count)
     if sig.ndim == 1:
         half = half[:, 0]

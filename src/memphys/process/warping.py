@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from memphys.core.base_class import budget
+from memphys.core.blocks import count_bin_edges, memory_budget
 from memphys.core.interval_set import IntervalSet
 from memphys.core.ts import Ts
 from memphys.core.ts_group import TsGroup
@@ -173,9 +173,9 @@ def warp_tensor(input: Any, epochs: IntervalSet, num_bins: int) -> np.ndarray:
     if not n_feat:
         n_feat = int(np.prod(tuple(input.shape[1:]), dtype=np.int64))
     nbytes = n_feat * len(epochs) * num_bins * 8
-    if nbytes > budget():
+    if nbytes > memory_budget():
         raise MemoryBudgetError(
-            f"warp_tensor would allocate {nbytes} bytes, over the memory budget ({budget()} "
+            f"warp_tensor would allocate {nbytes} bytes, over the memory budget ({memory_budget()} "
             "bytes). Use fewer trials or bins, or raise memphys.set_config(memory_budget=...)."
         )
     if isinstance(input, TsGroup | Ts):
@@ -186,14 +186,13 @@ def warp_tensor(input: Any, epochs: IntervalSet, num_bins: int) -> np.ndarray:
 def _trial_edges(epochs: IntervalSet, num_bins: int) -> tuple[np.ndarray, np.ndarray]:
     """The bin edges of every trial, as ``count((end - start) / num_bins, trial)`` makes
     them (one sorted array; ``opens`` marks the edges that open a bin)."""
-    from memphys.core._ts_group_ops import _count_edges
 
     starts = np.asarray(epochs.start, dtype=np.float64)
     ends = np.asarray(epochs.end, dtype=np.float64)
     sizes = (ends - starts) / num_bins
     edges, opens = [], []
     for i in range(starts.size):
-        _, e, o, n = _count_edges(starts[i : i + 1], ends[i : i + 1], float(sizes[i]))
+        _, e, o, n = count_bin_edges(starts[i : i + 1], ends[i : i + 1], float(sizes[i]))
         if int(n[0]) != num_bins:  # pynapple would fail to broadcast the counts
             raise MemphysValueError(
                 f"Trial {i} ([{starts[i]}, {ends[i]}]) gives {int(n[0])} bins of "

@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from memphys.errors import MemoryBudgetError, MemphysTypeError, MemphysValueError
+from memphys.engine import Block, BlockOp
+from memphys.errors import MemphysTypeError, MemphysValueError
 
-__all__ = ["compute_wavelet_transform", "generate_morlet_filterbank"]
+__all__ = ["WaveletOp", "compute_wavelet_transform", "generate_morlet_filterbank"]
 
 #: The mother wavelet is sampled on ``[-_CUTOFF, _CUTOFF]`` (in units of its period).
 _CUTOFF = 8.0
@@ -182,7 +183,7 @@ def generate_morlet_filterbank(
         raise MemphysTypeError("`fs` must be of type float or int ndarray")
     _check_wavelet_params(gaussian_width, window_length, precision)
     _check_nyquist(freqs, float(fs))
-    from memphys.core.tsd_frame import TsdFrame
+    from memphys.core.time_series import TsdFrame
 
     kernels, time = _morlet_kernels(
         freqs, float(fs), float(gaussian_width), float(window_length), precision
@@ -190,30 +191,46 @@ def generate_morlet_filterbank(
     return TsdFrame(t=time, d=_padded(kernels))
 
 
-class _WaveletBlock:
+class WaveletOp(BlockOp):
     """Convolution of a block (zero-padded beyond its epoch) with each wavelet, cut to the
     block: pynapple's full convolution trimmed on both sides, computed by overlap-add FFT
-    with each wavelet's own support (the zero padding of the bank is skipped)."""
+    with each wavelet's own support (the zero padding of the bank is skipped).
+
+    Output complex128, ``shape`` per row; per row read a float (or complex) copy and the
+    FFT buffers of one wavelet; per row produced the coefficients and one wavelet's result.
+    """
+
+    dtype = np.complex128
+    label = "wavelet transform"
 
     def __init__(
         self,
         kernels: list[np.ndarray],
         divisors: np.ndarray | None,
         shape: tuple[int, ...],
+        columns: Any = None,
     ) -> None:
         self.kernels = kernels
         self.length = max(w.size for w in kernels)  # length of the padded bank
         self.divisors = divisors
         self.shape = shape  # trailing shape of the output
-
-    def halo(self) -> tuple[int, int]:
+        self.columns = columns
         k = self.length
-        return k - 1 - (k - 1) // 2, (k - 1) // 2
+        self.halo = (k - 1 - (k - 1) // 2, (k - 1) // 2)
 
-    def __call__(self, data: np.ndarray, block: Any) -> np.ndarray:
+    def output_trailing(self, in_trailing: tuple[int, ...]) -> tuple[int, ...]:
+        return self.shape
+
+    def temp_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> int:
+        return max(1, int(np.prod(in_trailing, dtype=np.int64))) * (16 + 48)
+
+    def out_temp_bytes_per_row(self, in_dtype: Any, in_trailing: tuple[int, ...]) -> int:
+        return max(1, int(np.prod(in_trailing, dtype=np.int64))) * 16
+
+    def __call__(self, data: np.ndarray, block: Block) -> np.ndarray:
         from scipy.signal import oaconvolve
 
-        before, after = self.halo()
+        before, after = self.halo
         pad_b = before - block.trim_before
         pad_a = after - block.trim_after
         dtype = np.complex128 if np.iscomplexobj(data) else np.float64
@@ -232,30 +249,6 @@ class _WaveletBlock:
             y = oaconvolve(xs, w[:, None], mode="valid", axes=0)
             out[:, :, i] = y if self.divisors is None else y / self.divisors[i]
         return out.reshape(n_out, *self.shape)
-
-
-def _wavelet_chunk_size(job: Any, halo: int, in_row: int, out_row: int) -> int:
-    """Block length whose halo-extended input, temporaries and output fit one worker's
-    memory (the halo only costs input-side memory)."""
-    from memphys.config import get_config
-
-    if job.chunk_memory is not None:
-        per_worker, what = int(job.chunk_memory), "chunk_memory"
-    elif job.total_memory is not None:
-        per_worker, what = int(job.total_memory) // job.n_jobs, "total_memory / n_jobs"
-    else:
-        per_worker = int(get_config("memory_budget")) // job.n_jobs
-        what = "memory_budget / n_jobs"
-    size = (per_worker - halo * in_row) // (in_row + out_row)
-    if size < 1:
-        raise MemoryBudgetError(
-            f"compute_wavelet_transform: the longest wavelet ({halo + 1} samples) with one "
-            f"output sample needs about {(halo + 1) * in_row + out_row} bytes per worker, "
-            f"but {what} leaves {per_worker}. Raise the memory (chunk_memory=..., "
-            "memphys.set_config(memory_budget=...)), use fewer jobs, or drop the lowest "
-            "frequencies."
-        )
-    return int(size)
 
 
 def compute_wavelet_transform(
@@ -291,9 +284,10 @@ def compute_wavelet_transform(
     norm : {"l1", "l2", None}, default "l1"
         Divide by ``fs / f`` ("l1"), by ``fs / sqrt(f)`` ("l2"), or not at all.
     out : None, str, numpy.ndarray or zarr.Array
-        None: the result in memory (:class:`~memphys.errors.MemoryBudgetError` if it is
-        larger than the memory budget). A path ending in ``.npy`` or ``.zarr``: written
-        there crash-safely, and the result reads it lazily. An array: written into.
+        None: the result in memory when it fits comfortably in the available memory, else
+        a temporary file removed with it (with a warning naming ``out=``). A path ending
+        in ``.npy`` or ``.zarr``: written there crash-safely, and the result reads it
+        lazily. An array: written into.
     **job_kwargs
         ``n_jobs``, ``chunk_size``, ``chunk_duration``, ``chunk_memory``, ``progress_bar``,
         ``pool_engine`` ...
@@ -315,12 +309,8 @@ def compute_wavelet_transform(
     >>> type(mwt).__name__, mwt.shape
     ('TsdTensor', (1000, 2, 10))
     """
-    from memphys.core._tsd_engine import check_job_kwargs, epoch_rows, run_epochs
-    from memphys.core.base_class import _initialize_tsd_output, index_ranges
-    from memphys.core.tsd import Tsd
-    from memphys.core.tsd_frame import TsdFrame
-    from memphys.core.tsd_tensor import TsdTensor
-    from memphys.engine import CHUNK_KWARGS, resolve_job_kwargs
+    from memphys.core.blocks import apply_blocks, check_job_kwargs, epoch_rows
+    from memphys.core.time_series import Tsd, TsdFrame, TsdTensor
     from memphys.process._spectrum_common import resolve_fs
 
     if not isinstance(sig, Tsd | TsdFrame | TsdTensor):
@@ -344,8 +334,8 @@ def compute_wavelet_transform(
     elif norm == "l2":
         divisors = rate / np.sqrt(freqs)
     shape = (*tuple(sig.shape[1:]), len(freqs))
-    func = _WaveletBlock(kernels, divisors, shape)
-    k = func.length
+    op = WaveletOp(kernels, divisors, shape, columns=freqs if sig.ndim == 1 else None)
+    k = op.length
 
     ep = sig.time_support
     i0, i1 = epoch_rows(sig, ep)
@@ -361,29 +351,4 @@ def compute_wavelet_transform(
             UserWarning,
             stacklevel=2,
         )
-    n_ch = int(np.prod(sig.shape[1:], dtype=np.int64)) if sig.ndim > 1 else 1
-    itemsize = int(np.dtype(sig.dtype).itemsize)
-    # input side per row: the read, the padded float copy and the FFT buffers of a wavelet
-    in_row = n_ch * (itemsize + 16 + 48)
-    # output side per row: the block's coefficients and the per-wavelet result
-    out_row = n_ch * 16 * (len(freqs) + 1)
-    resolved = resolve_job_kwargs(**job)
-    if resolved.chunk_size is None and resolved.chunk_duration is None:
-        size = _wavelet_chunk_size(resolved, k - 1, in_row, out_row)
-        job = {key: v for key, v in job.items() if key not in CHUNK_KWARGS}
-        job["chunk_size"] = size
-    values = run_epochs(
-        sig,
-        func,
-        i0,
-        i1,
-        trailing=shape,
-        dtype=np.complex128,
-        halo=func.halo(),
-        out=out,
-        job_kwargs=job,
-        desc="wavelet transform",
-    )
-    ti = index_ranges(sig._ti, i0, i1)
-    kw = {"columns": freqs} if sig.ndim == 1 else {}
-    return _initialize_tsd_output(sig, values, ti, ep, kwargs=kw)
+    return apply_blocks(sig, op, ep, out=out, **job)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import memphys as nap
-from memphys import _writers
+from memphys import registry as _writers
 from memphys.errors import MemphysRuntimeError, MemphysTypeError
 
 
