@@ -31,6 +31,7 @@ __all__ = [
     "MemphysKeyError",
     "MemphysOSError",
     "ExtractorValueError",
+    "MemphysFileExistsError",
 ]
 
 
@@ -109,3 +110,7 @@ class ExtractorValueError(MemphysValueError, AssertionError):
     ``assert``: ``except AssertionError`` clauses (and ``pytest.raises(AssertionError)``)
     written for SpikeInterface keep working, as do ``except ValueError`` ones.
     """
+
+
+class MemphysFileExistsError(MemphysError, FileExistsError):
+    """An output file or folder exists and overwriting it was not asked for."""

@@ -18,7 +18,7 @@ Examples
 >>> rec.shift_times(10.0)
 >>> rec.get_start_time(), rec.get_end_time(), rec.has_time_vector()
 (10.0, 11.999966666666667, False)
->>> rec.time_to_sample_index(10.5)
+>>> int(rec.time_to_sample_index(10.5))
 15000
 """
 
