@@ -425,13 +425,19 @@ class BaseRecording(BaseRecordingSnippets, TimeSeries):
         from memphys.ephys.channelslice import ChannelSliceRecording
 
         present = set(self.channel_ids.tolist())
-        missing = [c for c in np.asarray(remove_channel_ids).tolist() if c not in present]
+        values = (
+            remove_channel_ids.tolist()
+            if isinstance(remove_channel_ids, np.ndarray)
+            else list(remove_channel_ids)
+        )
+        missing = [c for c in values if c not in present]
         if missing:
             raise ExtractorValueError(
                 f"`remove_channel_ids` {missing} are not in recording ids "
                 f"{self.channel_ids.tolist()}."
             )
-        keep = self.channel_ids[~np.isin(self.channel_ids, np.asarray(remove_channel_ids))]
+        drop = set(values)
+        keep = self.channel_ids[[c not in drop for c in self.channel_ids.tolist()]]
         return ChannelSliceRecording(self, keep)
 
     def frame_slice(self, start_frame: int | None, end_frame: int | None) -> BaseRecording:

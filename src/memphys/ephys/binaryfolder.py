@@ -206,7 +206,7 @@ class BinaryFolderRecording(BinaryRecordingExtractor):
                 sampling_frequency=recording.get_sampling_frequency(),
                 num_channels=recording.get_num_channels(),
                 dtype=dt,
-                t_starts=recording.get_segment_t_starts(),
+                t_starts=_t_starts_for_json(recording),
                 channel_ids=recording.get_channel_ids(),
                 time_axis=0,
                 file_offset=0,
@@ -229,6 +229,15 @@ class BinaryFolderRecording(BinaryRecordingExtractor):
             raise
         replace_folder(partial, folder)
         return BinaryFolderRecording(folder)
+
+
+def _t_starts_for_json(recording: BaseRecording) -> list[float] | None:
+    """Start times for binary.json: SpikeInterface reads each as a float, so segments
+    without one (or with a time vector, which overrides it) get 0.0."""
+    t_starts = recording.get_segment_t_starts()
+    if t_starts is None:
+        return None
+    return [0.0 if t is None else float(t) for t in t_starts]
 
 
 def _times_note(recording: BaseRecording, partial: Path, has: list[bool]) -> None:

@@ -235,7 +235,7 @@ class BinaryRecordingExtractor(BaseRecording):
         if t_starts is not None:
             if len(t_starts) != len(paths):
                 raise ext_error("t_starts", f"{len(paths)} start times (one per file)", t_starts)
-            t_starts = [float(t) for t in t_starts]
+            t_starts = [None if t is None else float(t) for t in t_starts]
         tpaths: list[Path] | None = None
         if file_timestamps_paths is not None:
             tp = file_timestamps_paths
