@@ -58,7 +58,7 @@ _BY_NAME: dict[str, type] = {}
 def register_extractor_class(cls: type) -> None:
     """Make ``cls`` resolvable by its module path, its SpikeInterface path and its name."""
     _BY_PATH[f"{cls.__module__}.{cls.__name__}"] = cls
-    si_path = getattr(cls, "_si_class_path", None)
+    si_path = cls.__dict__.get("_si_class_path")  # not inherited: a subclass is its own class
     if si_path:
         _BY_PATH[si_path] = cls
     if cls.__module__.startswith("memphys."):

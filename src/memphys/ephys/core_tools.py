@@ -149,7 +149,7 @@ def retrieve_importing_provenance(a_class: type) -> dict[str, str]:
     >>> retrieve_importing_provenance(BinaryRecordingExtractor)["class"]
     'spikeinterface.core.binaryrecordingextractor.BinaryRecordingExtractor'
     """
-    si_path = getattr(a_class, "_si_class_path", None)
+    si_path = a_class.__dict__.get("_si_class_path")  # subclasses are written as themselves
     if si_path:
         return {"class": si_path, "module": "spikeinterface", "version": SPIKEINTERFACE_VERSION}
     import memphys

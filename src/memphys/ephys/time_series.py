@@ -381,14 +381,11 @@ class TimeSeries:
             tv = rs._time_vector
             if tv is None:
                 rs._t_start = (0.0 if rs._t_start is None else rs._t_start) + float(shift)
-            elif (
-                isinstance(tv, np.ndarray) and not isinstance(tv, np.memmap) and tv.flags.writeable
-            ):
-                tv += shift
-                rs._time_vector = tv
             else:
+                # never in place (the vector may be the user's array or a file): the shift
+                # is added when times are read
                 lazy = _as_lazy_vector(tv)
-                rs._time_vector = ShiftedTimes(lazy if lazy is not None else np.asarray(tv), shift)
+                rs._time_vector = ShiftedTimes(lazy if lazy is not None else tv, shift)
         self._time_info_modified = True
 
     def sample_index_to_time(self, sample_ind: Any, segment_index: int | None = None) -> Any:

@@ -12,9 +12,13 @@ memphys writes the store with zarr-python 3 in zarr format 2, the format SpikeIn
         properties/<key>       one array per property
 
 Traces go through :mod:`memphys.engine`: blocks are aligned with the zarr chunks, so each
-worker writes (compresses) whole chunks and no chunk has two writers. Default compression
-is Blosc zstd level 5 with bit shuffle; any numcodecs ``compressor`` and ``filters`` are
-accepted. The store is written as ``<name>.zarr.partial`` and renamed when complete.
+worker encodes and writes whole chunks and no chunk has two writers (chunks of local
+format-2 stores are encoded with the array's own numcodecs codecs and written as the
+chunk files zarr reads; other stores go through zarr's API). Default compression is Blosc
+zstd with bit shuffle (level 2 in 1 MiB blocks: as compact as SpikeInterface's level 5 on
+recordings, twice as fast; :func:`get_default_zarr_compressor` gives SpikeInterface's);
+any numcodecs ``compressor`` and ``filters`` are accepted. The store is written as
+``<name>.zarr.partial`` and renamed when complete.
 
 Reading opens format-2 and format-3 stores; traces and time vectors stay lazy
 (:class:`memphys.arrays.ZarrArray` adapters, read in contiguous frame ranges).
@@ -32,7 +36,9 @@ Examples
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -51,6 +57,7 @@ __all__ = [
     "read_zarr",
     "read_zarr_recording",
     "get_default_zarr_compressor",
+    "default_compressor",
     "add_recording_to_zarr_group",
     "add_properties_and_annotations",
     "super_zarr_open",
@@ -58,10 +65,20 @@ __all__ = [
 
 
 def get_default_zarr_compressor(clevel: int = 5) -> Any:
-    """Blosc zstd (``clevel``) with bit shuffle: the default for int16 ephys data."""
+    """SpikeInterface's default compressor: Blosc zstd (``clevel``) with bit shuffle."""
     from numcodecs import Blosc
 
     return Blosc(cname="zstd", clevel=clevel, shuffle=Blosc.BITSHUFFLE)
+
+
+def default_compressor() -> Any:
+    """memphys's default compressor for ``save(format="zarr")``: Blosc zstd with bit
+    shuffle at level 2 in 1 MiB blocks, which compresses int16 recordings at least as well
+    as SpikeInterface's default (level 5, automatic blocks) about twice as fast
+    (``docs/benchmarks.md``)."""
+    from numcodecs import Blosc
+
+    return Blosc(cname="zstd", clevel=2, shuffle=Blosc.BITSHUFFLE, blocksize=2**20)
 
 
 def super_zarr_open(
@@ -257,30 +274,98 @@ def add_properties_and_annotations(zarr_group: Any, extractor: Any) -> None:
     zarr_group.attrs["annotations"] = check_json(extractor._annotations)
 
 
+class _ChunkFiles:
+    """Where and how the chunks of a zarr format-2 array in a local store are written."""
+
+    def __init__(self, array: Any) -> None:
+        meta = array.metadata
+        self.path = Path(os.fspath(array.store.root)) / array.path
+        self.chunks = tuple(int(c) for c in array.chunks)
+        self.shape = tuple(int(s) for s in array.shape)
+        self.dtype = np.dtype(array.dtype)
+        self.filters = list(meta.filters or [])
+        self.compressor = meta.compressor
+        self.separator = meta.dimension_separator or "."
+        self.fill = meta.fill_value if meta.fill_value is not None else 0
+
+    @staticmethod
+    def usable(array: Any) -> bool:
+        import zarr.storage
+
+        local = isinstance(array.store, zarr.storage.LocalStore)
+        return int(array.metadata.zarr_format) == 2 and local
+
+    def write(self, start: int, data: np.ndarray) -> None:
+        """Encode and write the chunks of rows ``[start, start + len(data))`` (whole chunks,
+        the last one of the array possibly short: padded with the fill value as zarr 2
+        stores it)."""
+        c0 = self.chunks[0]
+        k = start // c0
+        rest = self.chunks[1:]
+        grid = [range(0, s, c) for s, c in zip(self.shape[1:], rest, strict=True)]
+        for j, origin in enumerate(np.ndindex(*[len(g) for g in grid])):
+            sel = tuple(slice(g[o], g[o] + c) for g, o, c in zip(grid, origin, rest, strict=True))
+            piece = data[(slice(None), *sel)]
+            if piece.shape != (c0, *rest):
+                full = np.full((c0, *rest), self.fill, dtype=self.dtype)
+                full[tuple(slice(0, n) for n in piece.shape)] = piece
+                piece = full
+            buf: Any = np.ascontiguousarray(piece)
+            for f in self.filters:
+                buf = f.encode(buf)
+            if self.compressor is not None:
+                buf = self.compressor.encode(buf)
+            key = self.separator.join(str(i) for i in (k, *origin))
+            with open(self.path / key, "wb") as fh:
+                fh.write(memoryview(buf) if not isinstance(buf, bytes) else buf)
+            del j
+
+
 class _ZarrChunksWorker(SinkWorker):
-    """Writes each block (chunk-aligned: whole chunks) into its segment's zarr array."""
+    """Writes each block (chunk-aligned: whole chunks) into its segment's zarr array: chunk
+    files encoded here for local format-2 stores, zarr's own writes otherwise."""
 
     trims = True
 
-    def __init__(self, arrays: list[Any], dtype: Any) -> None:
+    def __init__(self, arrays: list[Any], dtype: Any, blosc_threads: bool) -> None:
         self.arrays = arrays
+        self.files = [_ChunkFiles(a) if _ChunkFiles.usable(a) else None for a in arrays]
         self.dtype = np.dtype(dtype)
+        self.blosc_threads = blosc_threads
 
     def process(self, block: Block, output: Any) -> None:
         data = np.asarray(output)
         if data.dtype != self.dtype:
             data = data.astype(self.dtype)
-        self.arrays[block.segment][block.start : block.stop] = data
+        files = self.files[block.segment]
+        if files is None:
+            self.arrays[block.segment][block.start : block.stop] = data
+        elif self.blosc_threads and threading.current_thread() is threading.main_thread():
+            # one worker in the main thread: let Blosc use its threads, as zarr 2 (and
+            # hence SpikeInterface) does there
+            import numcodecs.blosc
+
+            old = numcodecs.blosc.use_threads
+            numcodecs.blosc.use_threads = True
+            try:
+                files.write(block.start, data)
+            finally:
+                numcodecs.blosc.use_threads = old
+        else:
+            files.write(block.start, data)
 
 
 class _ZarrChunksSink(Sink):
     def __init__(self, arrays: list[Any], dtype: Any) -> None:
-        self._worker = _ZarrChunksWorker(arrays, dtype)
+        self.arrays = arrays
+        self.dtype = dtype
+        self._worker: _ZarrChunksWorker | None = None
 
     def open(self, ctx: SinkContext) -> None:
-        return None
+        self._worker = _ZarrChunksWorker(self.arrays, self.dtype, ctx.executor == "serial")
 
     def worker(self) -> SinkWorker:
+        assert self._worker is not None, "open() the sink first"
         return self._worker
 
     def consume(self, block: Block, payload: Any) -> None:
@@ -345,7 +430,7 @@ def add_recording_to_zarr_group(
     dt = np.dtype(recording.get_dtype() if dtype is None else dtype)
     default = zarr_kwargs.get("compressor", "default")
     compressor = (
-        get_default_zarr_compressor() if default == "default" else _codecs(default, "compressor")
+        default_compressor() if default == "default" else _codecs(default, "compressor")
     )
     filters = zarr_kwargs.get("filters", None)
     by_c = zarr_kwargs.get("compressor_by_dataset", None) or {}
