@@ -429,9 +429,7 @@ def add_recording_to_zarr_group(
     )
     dt = np.dtype(recording.get_dtype() if dtype is None else dtype)
     default = zarr_kwargs.get("compressor", "default")
-    compressor = (
-        default_compressor() if default == "default" else _codecs(default, "compressor")
-    )
+    compressor = default_compressor() if default == "default" else _codecs(default, "compressor")
     filters = zarr_kwargs.get("filters", None)
     by_c = zarr_kwargs.get("compressor_by_dataset", None) or {}
     by_f = zarr_kwargs.get("filters_by_dataset", None) or {}
