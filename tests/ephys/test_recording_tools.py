@@ -11,6 +11,8 @@ import textwrap
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import memphys.ephys as si
 from memphys.ephys.recording_tools import (
@@ -175,3 +177,30 @@ def test_noise_generator_blocks_read_the_same_however_cut(strategy):
         si.NoiseGeneratorRecording(3, 1000.0, [-1.0])
     with pytest.raises(ExtractorValueError, match="float32"):
         si.MockRecording(3, 1000.0, [1.0], dtype="int16")
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    n_ch=st.integers(1, 4),
+    amp=st.integers(1, 4000),
+    gain=st.floats(-3, 3, allow_nan=False).filter(lambda g: g != 0),
+    offset=st.sampled_from([0.0, -2.5, 7.25]),
+    seed=st.integers(0, 2**16),
+)
+def test_mad_by_counts_is_numpys_median_bit_for_bit(n, n_ch, amp, gain, offset, seed):
+    from memphys.ephys.baserecording import scale_traces
+    from memphys.ephys.recording_tools import _MAD_TO_STD, _mad_by_counts
+
+    x = np.random.default_rng(seed).integers(-amp, amp, size=(n, n_ch)).astype("int16")
+    g = np.full(n_ch, gain)
+    o = np.full(n_ch, offset)
+    scaled = x.astype("float32") * g.astype("float32") + o.astype("float32")  # SpikeInterface's
+    med = np.median(scaled, axis=0, keepdims=True)
+    expected = np.median(np.abs(scaled - med), axis=0) / _MAD_TO_STD
+    got = _mad_by_counts(x, lambda v, c: scale_traces(v[:, None], g[c : c + 1], o[c : c + 1])[:, 0])
+    assert got.dtype == expected.dtype
+    assert np.array_equal(got, expected)
+    raw_med = np.median(x, axis=0, keepdims=True)
+    raw = np.median(np.abs(x - raw_med), axis=0) / _MAD_TO_STD
+    assert np.array_equal(_mad_by_counts(x, None), raw)

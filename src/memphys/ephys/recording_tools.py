@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from memphys.ephys._check import check_in
+from memphys.ephys.baserecording import scale_traces
 from memphys.ephys.job_tools import TimeSeriesChunkExecutor, split_job_kwargs
 from memphys.ephys.time_series_tools import (
     get_chunks,
@@ -169,6 +170,44 @@ def get_closest_channels(
     return np.array(inds), np.array(dists)
 
 
+def _median_of_counts(values: np.ndarray, counts: np.ndarray) -> Any:
+    """``np.median`` of the multiset ``values`` (sorted) repeated ``counts`` times: the middle
+    value, or the mean of the two middle values in the values' dtype, as numpy computes it."""
+    n = int(counts.sum())
+    ends = np.cumsum(counts)
+    lo = values[int(np.searchsorted(ends, (n - 1) // 2, side="right"))]
+    if n % 2:
+        return lo
+    hi = values[int(np.searchsorted(ends, n // 2, side="right"))]
+    return np.mean(np.array([lo, hi], dtype=values.dtype))
+
+
+def _mad_by_counts(raw: np.ndarray, scale: Any) -> np.ndarray | None:
+    """Per-channel MAD of integer traces from value counts: bit for bit
+    ``np.median(|x - np.median(x)|)`` of the (scaled) traces, in O(samples) instead of
+    partitions. ``scale(values, c)`` maps channel ``c``'s distinct raw values to the values
+    the traces have (None: the raw values as float64). None if the value range is too wide."""
+    lo, hi = int(raw.min()), int(raw.max())
+    n_ch = raw.shape[1]
+    span = hi - lo + 1
+    if span * n_ch > 2**22:
+        return None
+    idx = (raw.astype(np.intp) - lo) + np.arange(n_ch, dtype=np.intp) * span
+    counts = np.bincount(idx.ravel(), minlength=span * n_ch).reshape(n_ch, span)
+    levels = np.arange(lo, hi + 1)
+    out = []
+    for c in range(n_ch):
+        nz = np.flatnonzero(counts[c])
+        vals = levels[nz].astype(np.float64) if scale is None else scale(levels[nz], c)
+        cnt = counts[c][nz]
+        order = np.argsort(vals, kind="stable")
+        med = _median_of_counts(vals[order], cnt[order])
+        dev = np.abs(vals - med)
+        order = np.argsort(dev, kind="stable")
+        out.append(_median_of_counts(dev[order], cnt[order]))
+    return np.asarray(out) / _MAD_TO_STD
+
+
 class _NoiseChunk:
     """Chunk function of :func:`get_noise_levels` (picklable)."""
 
@@ -176,16 +215,32 @@ class _NoiseChunk:
         self, segment_index: int, start_frame: int, end_frame: int, ctx: dict[str, Any]
     ) -> np.ndarray:
         rec = ctx["recording"]
-        chunk = rec.get_traces(
-            start_frame=start_frame,
-            end_frame=end_frame,
-            segment_index=segment_index,
-            return_in_uV=ctx["return_in_uV"],
-        )
         method = ctx["method"]
+        kw = dict(start_frame=start_frame, end_frame=end_frame, segment_index=segment_index)
+        if method == "mad" and rec.get_dtype().kind in "iu":
+            # integer traces: medians from value counts (exactly numpy's, 5-10x faster)
+            raw = rec.get_traces(**kw)
+            scale = None
+            if ctx["return_in_uV"] and rec.has_scaleable_traces():
+                gains = np.asarray(rec.get_property("gain_to_uV"))
+                offsets = np.asarray(rec.get_property("offset_to_uV"))
+
+                def scale(values: np.ndarray, c: int) -> np.ndarray:
+                    return scale_traces(values[:, None], gains[c : c + 1], offsets[c : c + 1])[:, 0]
+
+            mad = _mad_by_counts(np.asarray(raw), scale)
+            if mad is not None:
+                return mad
+        chunk = rec.get_traces(**kw, return_in_uV=ctx["return_in_uV"])
         if method == "mad":
-            med = np.median(chunk, axis=0, keepdims=True)
-            return np.asarray(np.median(np.abs(chunk - med), axis=0) / _MAD_TO_STD)
+            # channels as contiguous rows (one copy), partitioned in place: the same medians
+            # as along axis 0, without strided partitions
+            dtype = chunk.dtype if chunk.dtype.kind == "f" else np.float64
+            work = np.array(chunk.T, dtype=dtype, order="C", copy=True)
+            med = np.median(work, axis=1, overwrite_input=True)
+            np.subtract(work, med[:, None], out=work)
+            np.abs(work, out=work)
+            return np.asarray(np.median(work, axis=1, overwrite_input=True) / _MAD_TO_STD)
         if method == "std":
             return np.asarray(np.std(chunk, axis=0))
         return np.asarray(np.sqrt(np.sum(np.square(chunk), axis=0) / chunk.shape[0]))
