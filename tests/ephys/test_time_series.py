@@ -71,8 +71,10 @@ def test_time_vector_in_memory_and_conversions():
     assert rec.time_to_sample_index(times[42] + 1e-4) == 42  # last sample at or before
     assert rec.sample_index_to_time(7) == times[7]
     assert rec.get_duration() == times[-1] - times[0] + 1 / 30000.0
-    rec.shift_times(2.0)
-    assert np.array_equal(rec.get_times(), times + 2.0)
+    original = times.copy()
+    rec.shift_times(2.0)  # in place, as in SpikeInterface: the caller's array moves too
+    assert np.array_equal(rec.get_times(), original + 2.0)
+    assert times is rec.segments[0]._time_vector
     rec.reset_times()
     assert not rec.has_time_vector()
     assert rec.get_time_info()["t_start"] is None

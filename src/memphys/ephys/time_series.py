@@ -381,9 +381,15 @@ class TimeSeries:
             tv = rs._time_vector
             if tv is None:
                 rs._t_start = (0.0 if rs._t_start is None else rs._t_start) + float(shift)
+            elif (
+                isinstance(tv, np.ndarray) and not isinstance(tv, np.memmap) and tv.flags.writeable
+            ):
+                # in memory: in place, as SpikeInterface does (set_times keeps a reference
+                # to a float64 array, so the caller's array moves too)
+                tv += shift
+                rs._time_vector = tv
             else:
-                # never in place (the vector may be the user's array or a file): the shift
-                # is added when times are read
+                # on disk or read-only: the shift is added when times are read (no copy)
                 lazy = _as_lazy_vector(tv)
                 rs._time_vector = ShiftedTimes(lazy if lazy is not None else tv, shift)
         self._time_info_modified = True
