@@ -53,7 +53,7 @@ _LAZY: dict[str, str] = {
     "load_session": "memphys.io.nwb_session",
 }
 
-_SUBMODULES = ("core", "arrays", "engine", "io", "process", "errors", "config", "cli")
+_SUBMODULES = ("core", "arrays", "engine", "io", "process", "errors", "config", "cli", "ephys")
 
 __all__ = [
     "__version__",

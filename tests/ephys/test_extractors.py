@@ -201,3 +201,22 @@ def test_save_format_errors(tmp_path):
         rec.save(format="nwb", folder=tmp_path / "x")
     with pytest.raises(ExtractorValueError, match="not a valid job keyword"):
         rec.save(folder=tmp_path / "x", n_job=2)
+
+
+@pytest.mark.parametrize(
+    "job",
+    [
+        dict(n_jobs=2, pool_engine="thread"),
+        dict(n_jobs=2, pool_engine="process", mp_context="spawn"),
+        dict(n_jobs=2, pool_engine="dask"),
+    ],
+)
+def test_saves_run_on_every_engine(tmp_path, job):
+    rec = si.generate_recording(num_channels=3, durations=[1.0, 0.4], seed=9)
+    rec.set_times(np.arange(12000) / 30000.0 + 7.0, segment_index=1)
+    b = rec.save(folder=tmp_path / "b", chunk_size=7000, progress_bar=False, **job)
+    z = rec.save(format="zarr", folder=tmp_path / "z", chunk_size=7000, progress_bar=False, **job)
+    m = rec.save(format="memory", chunk_size=7000, progress_bar=False, **job)
+    for saved in (b, z, m):
+        si.testing.check_recordings_equal(rec, saved)
+        assert np.array_equal(saved.get_times(segment_index=1), rec.get_times(segment_index=1))
