@@ -73,7 +73,7 @@ _IO_NAMES = (
     "load_session",
 )
 
-_SUBMODULES = ("core", "arrays", "engine", "io", "process", "errors", "config", "cli")
+_SUBMODULES = ("core", "arrays", "engine", "io", "process", "errors", "config", "cli", "ephys")
 
 __all__ = [
     "__version__",

@@ -30,6 +30,8 @@ __all__ = [
     "MemphysRuntimeError",
     "MemphysKeyError",
     "MemphysOSError",
+    "ExtractorValueError",
+    "MemphysFileExistsError",
 ]
 
 
@@ -99,3 +101,16 @@ class MemphysKeyError(MemphysError, KeyError):
 
 class MemphysOSError(MemphysValueError, OSError):
     """An invalid argument where pynapple raises IOError (e.g. ``IntervalSet.split``)."""
+
+
+class ExtractorValueError(MemphysValueError, AssertionError):
+    """An invalid argument of the SpikeInterface face (:mod:`memphys.ephys`).
+
+    It is also an :class:`AssertionError`, because SpikeInterface checks most arguments with
+    ``assert``: ``except AssertionError`` clauses (and ``pytest.raises(AssertionError)``)
+    written for SpikeInterface keep working, as do ``except ValueError`` ones.
+    """
+
+
+class MemphysFileExistsError(MemphysError, FileExistsError):
+    """An output file or folder exists and overwriting it was not asked for."""

@@ -1,0 +1,173 @@
+"""SpikeInterface-core's API over memphys's lazy sources and engine.
+
+``import memphys.ephys as si`` runs SpikeInterface-core scripts that work with recordings:
+the names, signatures and observable behaviour of ``spikeinterface.core`` 0.105, with
+traces read lazily through :mod:`memphys.arrays` adapters, times kept by
+:mod:`memphys.core.time_index` (O(1) memory for regular sampling), every full pass
+(``save``, ``write_binary_recording``, noise levels) run by :mod:`memphys.engine` (serial,
+threads, processes or dask; progress bars; ``total_memory`` bounding the working memory),
+and every write made under a temporary name, renamed when complete.
+
+Layering: this package sits above :mod:`memphys.io` and beside :mod:`memphys.process`;
+nothing below imports it, and ``import memphys`` does not import it. Names are imported on
+first access, so ``import memphys.ephys`` is light (probeinterface, zarr and numcodecs load
+when used).
+
+Modules, one per concept: :mod:`~memphys.ephys.base` (ids, properties, annotations,
+provenance: what every extractor type shares), :mod:`~memphys.ephys.globals` and
+:mod:`~memphys.ephys.job_tools` (job kwargs and the chunk executor over the engine),
+:mod:`~memphys.ephys.loading` (``load``), :mod:`~memphys.ephys.time_series` (times),
+:mod:`~memphys.ephys.baserecordingsnippets` (channels and probes),
+:mod:`~memphys.ephys.baserecording` (recordings and segments), the slices and aggregations
+(:mod:`~memphys.ephys.channelslice`, :mod:`~memphys.ephys.frameslicerecording`,
+:mod:`~memphys.ephys.channelsaggregationrecording`, :mod:`~memphys.ephys.segmentutils`),
+the extractors (:mod:`~memphys.ephys.numpyextractors`,
+:mod:`~memphys.ephys.binaryrecordingextractor`, :mod:`~memphys.ephys.binaryfolder`,
+:mod:`~memphys.ephys.zarrextractors`), :mod:`~memphys.ephys.recording_tools` and the lazy
+generators (:mod:`~memphys.ephys.recording_generators`).
+
+Examples
+--------
+>>> import memphys.ephys as si
+>>> rec = si.generate_recording(num_channels=4, durations=[10.0, 5.0], seed=0)
+>>> rec.get_num_segments(), rec.get_num_channels(), rec.get_num_samples(segment_index=1)
+(2, 4, 150000)
+>>> rec.get_traces(segment_index=0, start_frame=0, end_frame=3).shape
+(3, 4)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: public name -> module that defines it (imported on first attribute access)
+_LAZY: dict[str, str] = {}
+
+
+def _add(module: str, *names: str) -> None:
+    for n in names:
+        _LAZY[n] = f"memphys.ephys.{module}"
+
+
+_add("base", "BaseExtractor", "BaseSegment", "minimum_spike_dtype")
+_add("baserecordingsnippets", "BaseRecordingSnippets")
+_add("baserecording", "BaseRecording", "BaseRecordingSegment", "ArrayRecordingSegment")
+_add("time_series", "TimeSeries", "TimeSeriesSegment")
+_add("loading", "load", "load_extractor")
+_add(
+    "binaryrecordingextractor",
+    "BinaryRecordingExtractor",
+    "read_binary",
+    "BinDatRecordingExtractor",
+)
+_add("binaryfolder", "BinaryFolderRecording", "read_binary_folder")
+_add("numpyextractors", "NumpyRecording", "SharedMemoryRecording")
+_add(
+    "zarrextractors",
+    "ZarrRecordingExtractor",
+    "read_zarr",
+    "read_zarr_recording",
+    "get_default_zarr_compressor",
+)
+_add("channelslice", "ChannelSliceRecording")
+_add("frameslicerecording", "FrameSliceRecording")
+_add("channelsaggregationrecording", "ChannelsAggregationRecording", "aggregate_channels")
+_add(
+    "segmentutils",
+    "append_recordings",
+    "AppendSegmentRecording",
+    "concatenate_recordings",
+    "ConcatenateSegmentRecording",
+    "split_recording",
+    "select_segment_recording",
+    "SelectSegmentRecording",
+)
+_add("astyperecording", "AstypeRecording", "astype")
+_add(
+    "recording_generators",
+    "generate_recording",
+    "MockRecording",
+    "NoiseGeneratorRecording",
+    "noise_generator_recording",
+    "generate_recording_by_size",
+)
+_add(
+    "globals",
+    "set_global_tmp_folder",
+    "get_global_tmp_folder",
+    "is_set_global_tmp_folder",
+    "reset_global_tmp_folder",
+    "get_global_dataset_folder",
+    "set_global_dataset_folder",
+    "is_set_global_dataset_folder",
+    "get_global_job_kwargs",
+    "set_global_job_kwargs",
+    "reset_global_job_kwargs",
+    "is_set_global_job_kwargs_set",
+)
+_add("core_tools", "read_python", "write_python", "normal_pdf", "ms_to_samples")
+_add(
+    "job_tools",
+    "get_best_job_kwargs",
+    "ensure_n_jobs",
+    "ensure_chunk_size",
+    "TimeSeriesChunkExecutor",
+    "ChunkRecordingExecutor",
+    "split_job_kwargs",
+    "fix_job_kwargs",
+)
+_add(
+    "recording_tools",
+    "write_binary_recording",
+    "write_memory_recording",
+    "write_recording_to_zarr",
+    "get_random_data_chunks",
+    "get_channel_distances",
+    "get_closest_channels",
+    "get_noise_levels",
+    "get_chunk_with_margin",
+    "order_channels_by_depth",
+)
+
+_SUBMODULES = (
+    "base",
+    "baserecording",
+    "baserecordingsnippets",
+    "binaryfolder",
+    "binaryrecordingextractor",
+    "channelsaggregationrecording",
+    "channelslice",
+    "core_tools",
+    "frameslicerecording",
+    "generate",
+    "globals",
+    "job_tools",
+    "loading",
+    "numpyextractors",
+    "recording_generators",
+    "recording_tools",
+    "segmentutils",
+    "testing",
+    "time_series",
+    "zarrextractors",
+)
+
+__all__ = sorted(_LAZY)
+
+# the submodule `memphys.ephys.globals`, once imported, shadows the builtin in this namespace
+_NAMESPACE = globals()
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        _NAMESPACE[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"memphys.ephys.{name}")
+    raise AttributeError(f"module 'memphys.ephys' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(_NAMESPACE) | set(_LAZY) | set(_SUBMODULES))
