@@ -480,6 +480,21 @@ class BaseSorting(BaseExtractor):
         """
         if return_times:
             segment_index = self._check_segment_index(segment_index)
+            native = hasattr(self.segments[segment_index], "get_unit_spike_train_in_seconds")
+            if native and self._recording is None and self._cached_unit_trains is None:
+                # a format storing seconds (NWB): its own times, in [start, end) of the frames
+                t0 = (
+                    None
+                    if start_frame is None
+                    else self.sample_index_to_time(start_frame, segment_index)
+                )
+                t1 = (
+                    None
+                    if end_frame is None
+                    else self.sample_index_to_time(end_frame, segment_index)
+                )
+                times = self.get_unit_spike_train_in_seconds(unit_id, segment_index, t0, t1)
+                return times if t1 is None else times[times < t1]
             frames = self.get_unit_spike_train(
                 unit_id, segment_index, start_frame, end_frame, False, use_cache
             )
