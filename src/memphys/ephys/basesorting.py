@@ -765,7 +765,8 @@ class BaseSorting(BaseExtractor):
         if self._cached_spike_vector is not None:
             return None
         fn = getattr(self.segments[segment_index], "_spike_counts", None)
-        return None if fn is None else np.asarray(fn(), dtype=np.int64)
+        counts = None if fn is None else fn()
+        return None if counts is None else np.asarray(counts, dtype=np.int64)
 
     def _counts(self) -> np.ndarray:
         trains = self._cached_unit_trains
@@ -989,9 +990,11 @@ class BaseSorting(BaseExtractor):
             from memphys.ephys.sortingfolder import NpzFolderSorting
 
             folder = Path(save_kwargs.pop("folder"))
-            cached = NpzFolderSorting.write_sorting(
-                self, folder, overwrite=save_kwargs.get("overwrite", False)
-            )
+            with warnings.catch_warnings():  # one deprecation warning is enough
+                warnings.simplefilter("ignore", FutureWarning)
+                cached = NpzFolderSorting.write_sorting(
+                    self, folder, overwrite=save_kwargs.get("overwrite", False)
+                )
         if self._recording is not None and format != "memory":
             warnings.warn(
                 "The recording registered to this sorting object will not be saved to disk. "

@@ -64,7 +64,10 @@ def read_int_lines(path: Path, chunk: int = _TEXT_CHUNK) -> Iterator[np.ndarray]
 
 
 def _parse(text: bytes, path: Path) -> np.ndarray:
-    values = np.fromstring(text.decode("ascii", errors="strict"), dtype=np.int64, sep=" ")
+    try:
+        values = np.fromstring(text.decode("ascii"), dtype=np.int64, sep=" ")
+    except (ValueError, UnicodeDecodeError):
+        raise FileFormatError(f"{path} has a line that is not an integer.") from None
     if values.size != len(text.split()):
         raise FileFormatError(f"{path} has a line that is not an integer.")
     return values

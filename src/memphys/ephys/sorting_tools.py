@@ -30,7 +30,7 @@ import numpy as np
 from memphys._validation import describe
 from memphys.ephys._check import ext_error
 from memphys.ephys.base import minimum_spike_dtype, unit_period_dtype
-from memphys.errors import MemphysTypeError, ShapeMismatchError
+from memphys.errors import ExtractorValueError, MemphysTypeError, ShapeMismatchError
 
 __all__ = [
     "SPIKE_DTYPE",
@@ -319,6 +319,11 @@ def remap_unit_indices_in_vector(
     return new_vector, keep_mask
 
 
+def _bad_at(name: str, expected: str, value: Any, pos: int, hint: str = "") -> ExtractorValueError:
+    msg = f"Invalid value for `{name}`: expected {expected}, but got {value} at position {pos}."
+    return ExtractorValueError(msg + (f" {hint}" if hint else ""))
+
+
 def check_sample_array(samples: Any, name: str = "samples") -> np.ndarray:
     """Sample indices as int64: integers (or floats with integral values) >= 0.
 
@@ -340,10 +345,11 @@ def check_sample_array(samples: Any, name: str = "samples") -> np.ndarray:
         bad = ~np.isfinite(arr) | (arr != np.round(arr))
         if bad.any():
             i = int(np.argmax(bad))
-            raise ext_error(
+            raise _bad_at(
                 name,
                 "integer sample indices (frames, not seconds)",
-                f"{arr[i]!r} at position {i}",
+                arr[i].item(),
+                i,
                 "Use NumpySorting.from_times_and_labels() for times in seconds.",
             )
     if kind == "u" and arr.dtype.itemsize == 8 and int(arr.max()) > np.iinfo(np.int64).max:
@@ -351,7 +357,7 @@ def check_sample_array(samples: Any, name: str = "samples") -> np.ndarray:
     if kind != "u":
         i = int(np.argmin(arr))
         if arr[i] < 0:
-            raise ext_error(name, "sample indices >= 0", f"{arr[i]!r} at position {i}")
+            raise _bad_at(name, "sample indices >= 0", arr[i].item(), i)
     return arr.astype(np.int64, copy=False)
 
 
