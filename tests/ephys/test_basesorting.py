@@ -6,12 +6,12 @@ import warnings
 
 import numpy as np
 import pytest
+from tests.ephys._sorting_helpers import recordings
 
 import memphys.ephys as si
-from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.ephys.base import unit_period_dtype
+from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.errors import ExtractorValueError
-from tests.ephys._sorting_helpers import recordings
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_unknown_unit_and_missing_segment_get_clear_errors(sorting):
         ExtractorValueError, match=r"'9' is not a unit of this sorting; unit ids are \['0'"
     ):
         sorting.get_unit_spike_train("9", segment_index=0)
-    with pytest.raises(ExtractorValueError, match="Multi-segment object. Provide 'segment_index'"):
+    with pytest.raises(ExtractorValueError, match=r"Multi-segment object. Provide 'segment_index'"):
         sorting.get_unit_spike_train("0")
 
 
@@ -52,11 +52,11 @@ def test_return_times_follow_t_start_and_shift(sorting):
     assert np.allclose(
         sorting.get_unit_spike_train("1", segment_index=0, return_times=True), frames / 30000.0 + 5
     )
-    assert sorting.get_start_time(0) == 5.0 and sorting.get_start_time(1) == 0.0
+    assert sorting.get_start_time(0) == 5.0
+    assert sorting.get_start_time(1) == 0.0
     t = sorting.get_unit_spike_train_in_seconds("1", 0, start_time=6.0, end_time=7.0)
-    assert np.all((t >= 6.0) & (t <= 7.0)) and t.size == np.sum(
-        (frames / 30000 + 5 >= 6) & (frames / 30000 + 5 <= 7)
-    )
+    assert np.all((t >= 6.0) & (t <= 7.0))
+    assert t.size == np.sum((frames / 30000 + 5 >= 6) & (frames / 30000 + 5 <= 7))
     assert sorting.time_to_sample_index(6.0, segment_index=0) == 30000
     assert sorting.get_end_time(0) == pytest.approx(sorting.get_last_spike_frame(0) / 30000 + 5)
 
@@ -188,7 +188,8 @@ def test_a_user_extractor_gets_trains_from_its_segment_and_a_merged_vector():
     assert s.get_unit_spike_train("a", start_frame=6).tolist() == [9]
     assert s.segments[0].calls == 1  # no cache built for a single train
     v = s.to_spike_vector()
-    assert v["sample_index"].tolist() == [5, 5, 7, 9] and v["unit_index"].tolist() == [0, 1, 1, 0]
+    assert v["sample_index"].tolist() == [5, 5, 7, 9]
+    assert v["unit_index"].tolist() == [0, 1, 1, 0]
     assert s.count_num_spikes_per_unit() == {"a": 2, "b": 2}
     assert np.array_equal(s.to_spike_vector(use_cache=False), v)
 
@@ -198,9 +199,11 @@ def test_register_recording_checks_rate_segments_and_exceeding_spikes():
     s = si.NumpySorting.from_unit_dict([{"a": [1, 9]}, {"a": [2]}], 10.0)
     good = rec_mod.NumpyRecording([np.zeros((10, 2)), np.zeros((5, 2))], sampling_frequency=10.0)
     s.register_recording(good)
-    assert s.has_recording() and s.get_num_samples(1) == 5 and s.get_total_samples() == 15
+    assert s.has_recording()
+    assert s.get_num_samples(1) == 5
+    assert s.get_total_samples() == 15
     with pytest.raises(
-        ExtractorValueError, match="different sampling frequency.*20.0 Hz for the recording"
+        ExtractorValueError, match=r"different sampling frequency.*20.0 Hz for the recording"
     ):
         s.register_recording(
             rec_mod.NumpyRecording([np.zeros((10, 2))] * 2, sampling_frequency=20.0)
@@ -225,7 +228,8 @@ def test_times_come_from_the_registered_recording():
     s = si.NumpySorting.from_unit_dict({"a": [0, 50]}, 10.0)
     s.register_recording(rec)
     assert s.get_unit_spike_train("a", return_times=True).tolist() == [300.0, 305.0]
-    assert s.has_time_vector() and s.get_times()[0] == 300.0
+    assert s.has_time_vector()
+    assert s.get_times()[0] == 300.0
     s.shift_times(1.0)
     assert s.get_unit_spike_train("a", return_times=True).tolist() == [301.0, 306.0]
     assert s.get_end_time() == pytest.approx(310.9)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.ephys._sorting_helpers import recordings
 
 import memphys.ephys as si
 from memphys.errors import ExtractorValueError
-from tests.ephys._sorting_helpers import recordings
 
 
 @pytest.fixture
@@ -29,7 +29,8 @@ def test_slice_shifts_frames_and_start_time(sorting):
     ref = ref[(ref["sample_index"] >= 200) & (ref["sample_index"] < 500)].copy()
     ref["sample_index"] -= 200
     assert np.array_equal(v, ref)
-    assert sub.get_start_time() == 20.0 and sub.get_parent() is sorting
+    assert sub.get_start_time() == 20.0
+    assert sub.get_parent() is sorting
     shifted = sorting.frame_slice(0, None)
     assert shifted.to_spike_vector()[-1]["sample_index"] == sorting.get_last_spike_frame()
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.ephys._sorting_helpers import shared_data
 
 import memphys.ephys as si
 from memphys.ephys.neuroscopesorting import read_int_lines
 from memphys.errors import FileFormatError
-from tests.ephys._sorting_helpers import shared_data
 
 DATA = shared_data()
 XML = (
@@ -52,7 +52,8 @@ def test_units_and_trains_follow_spikeinterface(tmp_path, keep_mua):
         shanks[k] = (res.tolist(), clu.tolist())
     s = si.read_neuroscope_sorting(_session(tmp_path, shanks), keep_mua_units=keep_mua)
     ids, trains = _reference(shanks, keep_mua)
-    assert s.unit_ids.tolist() == ids and s.sampling_frequency == 20000.0
+    assert s.unit_ids.tolist() == ids
+    assert s.sampling_frequency == 20000.0
     assert s._cached_spike_vector is None
     assert [int(c) for c in s.count_num_spikes_per_unit(outputs="array")] == [
         t.size for t in trains
@@ -71,7 +72,8 @@ def test_text_parsing_in_chunks_and_bad_files(tmp_path):
     p = tmp_path / "n.txt"
     p.write_text("".join(f"{i}\n" for i in range(1000)))
     chunks = list(read_int_lines(p, chunk=100))
-    assert len(chunks) > 5 and np.array_equal(np.concatenate(chunks), np.arange(1000))
+    assert len(chunks) > 5
+    assert np.array_equal(np.concatenate(chunks), np.arange(1000))
     p.write_text("1\nx\n")
     with pytest.raises(FileFormatError, match="not an integer"):
         list(read_int_lines(p))

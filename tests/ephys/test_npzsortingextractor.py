@@ -13,7 +13,8 @@ from memphys.errors import FileFormatError, MemphysFileNotFoundError
 def test_create_sorting_npz_and_read_it(tmp_path):
     si.create_sorting_npz(3, tmp_path / "s.npz")
     s = si.read_npz_sorting(tmp_path / "s.npz")
-    assert s.get_num_segments() == 3 and s.unit_ids.tolist() == [0, 1, 2]
+    assert s.get_num_segments() == 3
+    assert s.unit_ids.tolist() == [0, 1, 2]
     assert s.get_unit_spike_train(2, segment_index=2).tolist() == list(range(20, 1000, 30))
 
 
@@ -22,7 +23,8 @@ def test_opening_reads_no_spike_and_counts_read_labels_only(tmp_path):
     si.NpzSortingExtractor.write_sorting(s, tmp_path / "x.npz")
     npz = si.NpzSortingExtractor(tmp_path / "x.npz")
     seg = npz.segments[0]
-    assert seg.indexes.stored and npz._cached_spike_vector is None
+    assert seg.indexes.stored
+    assert npz._cached_spike_vector is None
     assert npz.count_num_spikes_per_unit() == s.count_num_spikes_per_unit()
     assert npz._cached_spike_vector is None  # counting did not build the vector
     assert np.array_equal(npz.get_unit_spike_train("1"), s.get_unit_spike_train("1"))
@@ -46,7 +48,8 @@ def test_compressed_members_are_streamed(tmp_path):
         1
     ].tolist() == [9]
     v = s.to_spike_vector()
-    assert v["sample_index"].tolist() == [1, 5, 9, 9] and v["unit_index"].tolist() == [0, 1, 0, 1]
+    assert v["sample_index"].tolist() == [1, 5, 9, 9]
+    assert v["unit_index"].tolist() == [0, 1, 0, 1]
     assert s.get_unit_spike_train(1, use_cache=False).tolist() == [5, 9]
 
 
@@ -54,7 +57,7 @@ def test_bad_files(tmp_path):
     with pytest.raises(MemphysFileNotFoundError):
         si.NpzSortingExtractor(tmp_path / "none.npz")
     (tmp_path / "t.npz").write_text("hello")
-    with pytest.raises(FileFormatError, match="not an .npz file"):
+    with pytest.raises(FileFormatError, match=r"not an .npz file"):
         si.NpzSortingExtractor(tmp_path / "t.npz")
     np.savez(tmp_path / "m.npz", unit_ids=np.array([0]))
     with pytest.raises(FileFormatError, match="no array 'num_segment'"):

@@ -60,7 +60,8 @@ def test_from_unit_dict_accepts_lists_sorts_trains_and_keeps_empty_segments():
     with pytest.raises(ExtractorValueError, match="unit ids of segment 0"):
         si.NumpySorting.from_unit_dict([{"a": [1]}, {"b": [1]}], 10.0)
     empty = si.NumpySorting.from_unit_dict({}, 30000)
-    assert empty.get_num_units() == 0 and empty.to_spike_vector().shape == (0,)
+    assert empty.get_num_units() == 0
+    assert empty.to_spike_vector().shape == (0,)
 
 
 def test_direct_constructor_refuses_unsorted_or_out_of_range_vectors():
@@ -103,7 +104,8 @@ def test_shared_memory_sorting_is_shared_by_rebuilt_copies():
     s = si.generate_sorting(num_units=4, durations=[1.0, 0.5], seed=3)
     shm = si.SharedMemorySorting.from_sorting(s)
     copy = si.load(shm.to_dict())
-    assert copy.shm.name == shm.shm.name and not copy.main_shm_owner
+    assert copy.shm.name == shm.shm.name
+    assert not copy.main_shm_owner
     assert np.array_equal(copy.to_spike_vector(), s.to_spike_vector())
     assert (
         copy.get_unit_spike_train("2", segment_index=1).tolist()
@@ -125,8 +127,6 @@ def test_from_peaks_and_to_numpy_sorting_keep_metadata():
     s.set_property("quality", ["good", "bad"])
     s.annotate(lab="x")
     copy = si.NumpySorting.from_sorting(s, with_metadata=True, copy_spike_vector=True)
-    assert (
-        copy.get_property("quality").tolist() == ["good", "bad"]
-        and copy.get_annotation("lab") == "x"
-    )
+    assert copy.get_property("quality").tolist() == ["good", "bad"]
+    assert copy.get_annotation("lab") == "x"
     assert not np.shares_memory(copy.to_spike_vector(), s.to_spike_vector())

@@ -6,10 +6,10 @@ import datetime
 
 import numpy as np
 import pytest
+from tests.ephys._sorting_helpers import shared_data
 
 import memphys.ephys as si
 from memphys.errors import ExtractorValueError, FileFormatError
-from tests.ephys._sorting_helpers import shared_data
 
 DATA = shared_data()
 
@@ -17,7 +17,7 @@ DATA = shared_data()
 def _write(path, trains, resolution=None, electrical_series=False, **unit_columns):
     from pynwb import NWBHDF5IO, NWBFile
 
-    nwb = NWBFile("d", "id", datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc))
+    nwb = NWBFile("d", "id", datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
     if resolution is not None:
         nwb.units = None
         from pynwb.misc import Units
@@ -68,7 +68,8 @@ def test_trains_counts_and_vector(tmp_path):
     assert s.get_unit_spike_train(0, start_frame=200, end_frame=1000).tolist() == [500]
     assert s.get_unit_spike_train(1, return_times=True).tolist() == [0.75]
     v = s.to_spike_vector()
-    assert v["sample_index"].tolist() == [100, 500, 750, 1000] and v["unit_index"].tolist() == [
+    assert v["sample_index"].tolist() == [100, 500, 750, 1000]
+    assert v["unit_index"].tolist() == [
         0,
         0,
         1,
@@ -88,7 +89,8 @@ def test_time_base_rules(tmp_path):
     with pytest.raises(ExtractorValueError, match="'t_start' was not provided"):
         si.read_nwb_sorting(tmp_path / "e.nwb", sampling_frequency=1000.0)
     s = si.read_nwb_sorting(tmp_path / "e.nwb", electrical_series_path="acquisition/es")
-    assert s.sampling_frequency == 1000.0 and s.get_unit_spike_train(0).tolist() == [500]
+    assert s.sampling_frequency == 1000.0
+    assert s.get_unit_spike_train(0).tolist() == [500]
     assert s.get_unit_spike_train(0, return_times=True).tolist() == [2.5]
     with pytest.raises(ExtractorValueError, match="not both"):
         si.read_nwb_sorting(

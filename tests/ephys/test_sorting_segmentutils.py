@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.ephys._sorting_helpers import recordings
 
 import memphys.ephys as si
 from memphys.errors import ExtractorValueError
-from tests.ephys._sorting_helpers import recordings
 
 
 @pytest.fixture
@@ -41,7 +41,8 @@ def test_concatenate_with_lengths(two):
     a, b = two
     mono_a = si.select_segment_sorting(a, 0)
     cat = si.concatenate_sortings([mono_a, b], total_samples_list=[30000, 24000])
-    assert cat.get_num_segments() == 1 and cat.get_num_samples() == 54000
+    assert cat.get_num_segments() == 1
+    assert cat.get_num_samples() == 54000
     ref = np.concatenate([mono_a.get_unit_spike_train("2"), b.get_unit_spike_train("2") + 30000])
     assert np.array_equal(cat.get_unit_spike_train("2"), ref)
     part = cat.get_unit_spike_train("2", start_frame=25000, end_frame=35000)

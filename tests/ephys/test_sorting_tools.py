@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.ephys._sorting_helpers import reference_vector
 
 from memphys.ephys.sorting_tools import (
     SPIKE_DTYPE,
@@ -21,7 +22,6 @@ from memphys.ephys.sorting_tools import (
     unit_compact_trains,
 )
 from memphys.errors import ExtractorValueError, MemphysTypeError, ShapeMismatchError
-from tests.ephys._sorting_helpers import reference_vector
 
 
 @st.composite
@@ -50,7 +50,7 @@ def _vector(samples, labels, n_units):
 @given(segments())
 def test_spikes_from_samples_and_labels_matches_a_lexsort(data):
     n_units, samples, labels = data
-    spikes, ids = spikes_from_samples_and_labels(samples, labels, np.arange(n_units))
+    spikes, _ids = spikes_from_samples_and_labels(samples, labels, np.arange(n_units))
     assert np.array_equal(spikes, reference_vector(samples, labels, np.arange(n_units)))
     check_spike_vector(spikes, n_units, len(samples))
 
@@ -123,7 +123,8 @@ def test_reorder_of_a_vector_with_an_extra_field_and_of_a_non_flat_layout():
         extra[f] = spikes[f]
     extra["channel_index"] = [7, 8, 9]
     ordered, order, _ = reorder_spike_vector_by_unit_and_segment(extra, 2, 1)
-    assert ordered["channel_index"].tolist() == [7, 8, 9][0:1] + [8, 9] and order.tolist() == [
+    assert ordered["channel_index"].tolist() == [*[7, 8, 9][0:1], 8, 9]
+    assert order.tolist() == [
         0,
         1,
         2,
@@ -134,7 +135,8 @@ def test_reorder_of_a_vector_with_an_extra_field_and_of_a_non_flat_layout():
     odd["unit_index"] = [1, 0, 1]
     odd["sample_index"] = [1, 2, 3]
     ordered, order, counts = reorder_spike_vector_by_unit_and_segment(odd, 2, 1)
-    assert order.tolist() == [1, 0, 2] and counts.tolist() == [1, 2]
+    assert order.tolist() == [1, 0, 2]
+    assert counts.tolist() == [1, 2]
 
 
 def test_check_spike_vector_names_the_first_bad_spike():
@@ -151,7 +153,7 @@ def test_check_spike_vector_names_the_first_bad_spike():
         assert words in str(info.value)
     unsorted = good.copy()
     unsorted["sample_index"] = [3, 2, 1]
-    with pytest.raises(ExtractorValueError, match="sorted by sample_index.*sort_spike_vector"):
+    with pytest.raises(ExtractorValueError, match=r"sorted by sample_index.*sort_spike_vector"):
         check_spike_vector(unsorted, 2)
     assert check_spike_vector(sort_spike_vector(unsorted), 2) == 1
     with pytest.raises(MemphysTypeError, match="spike vector"):

@@ -40,7 +40,8 @@ def test_numpy_folder_has_spikeinterface_layout_and_round_trips(tmp_path, sortin
     }
     si_folder = json.loads((folder / "si_folder.json").read_text())
     assert si_folder["class"] == "spikeinterface.core.sortingfolder.NumpyFolderSorting"
-    assert si_folder["relative_paths"] and si_folder["kwargs"]["folder_path"] == "."
+    assert si_folder["relative_paths"]
+    assert si_folder["kwargs"]["folder_path"] == "."
     loaded = si.load(folder)
     for s in (saved, loaded):
         assert np.array_equal(s.to_spike_vector(), sorting.to_spike_vector())
@@ -71,7 +72,7 @@ def test_existing_folder_needs_overwrite_and_a_failed_write_leaves_nothing(
 ):
     folder = tmp_path / "s"
     sorting.save(folder=folder)
-    with pytest.raises(ExtractorValueError, match="already exists.*overwrite=True"):
+    with pytest.raises(ExtractorValueError, match=r"already exists.*overwrite=True"):
         sorting.save(folder=folder)
     sorting.save(folder=folder, overwrite=True)
 
@@ -86,7 +87,7 @@ def test_existing_folder_needs_overwrite_and_a_failed_write_leaves_nothing(
 
 
 def test_broken_folders_get_clear_errors(tmp_path, sorting):
-    with pytest.raises(MemphysFileNotFoundError, match="numpysorting_info.json is missing"):
+    with pytest.raises(MemphysFileNotFoundError, match=r"numpysorting_info.json is missing"):
         si.NumpyFolderSorting(tmp_path)
     sorting.save(folder=tmp_path / "s")
     np.save(tmp_path / "s" / "spikes.npy", np.arange(3))

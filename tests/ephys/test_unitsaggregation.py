@@ -19,7 +19,8 @@ def _three():
 def test_trains_come_from_their_sorting_and_the_vector_merges():
     sortings = _three()
     agg = si.aggregate_units(sortings)
-    assert agg.get_num_units() == 9 and agg.unit_ids.tolist() == [str(i) for i in range(9)]
+    assert agg.get_num_units() == 9
+    assert agg.unit_ids.tolist() == [str(i) for i in range(9)]
     assert np.array_equal(
         agg.get_unit_spike_train("4", segment_index=1),
         sortings[1].get_unit_spike_train("1", segment_index=1),
@@ -53,7 +54,7 @@ def test_ids_kept_when_unique_else_renumbered():
 def test_aggregation_errors():
     a = si.NumpySorting.from_unit_dict({0: [1]}, 30000.0)
     b = si.NumpySorting.from_unit_dict({0: [1]}, 30000.5)
-    with pytest.raises(ValueError, match="differ by `0.5`Hz"):
+    with pytest.raises(ValueError, match=r"differ by `0.5`Hz"):
         si.aggregate_units([a, b])
     with pytest.warns(UserWarning, match="Inconsistent sampling frequency"):
         si.aggregate_units([a, b], sampling_frequency_max_diff=1.0)
@@ -74,6 +75,7 @@ def test_annotations_and_properties_rules():
     s2.set_property("mixed", [1] * 3)
     with pytest.warns(UserWarning, match="Skipping property 'mixed'"):
         agg = si.aggregate_units([s1, s2, s3])
-    assert agg.get_annotation("organ") == "brain" and "area" not in agg.get_annotation_keys()
+    assert agg.get_annotation("organ") == "brain"
+    assert "area" not in agg.get_annotation_keys()
     assert agg.get_property("area").tolist() == ["CA1"] * 3 + ["CA2"] * 3 + ["CA3"] * 3
     assert np.isnan(agg.get_property("rand")[3:]).all()

@@ -23,7 +23,8 @@ def test_layout_round_trip_and_laziness(tmp_path):
         "segment_slices",
         "unit_index",
     ]
-    assert root.attrs["num_segments"] == 2 and root.attrs["sampling_frequency"] == 30000.0
+    assert root.attrs["num_segments"] == 2
+    assert root.attrs["sampling_frequency"] == 30000.0
     loaded = si.load(tmp_path / "sort.zarr")
     assert loaded._cached_spike_vector is None
     assert loaded.count_num_spikes_per_unit() == s.count_num_spikes_per_unit()
