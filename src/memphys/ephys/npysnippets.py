@@ -42,6 +42,7 @@ from memphys.ephys._folder_write import atomic_folder
 from memphys.ephys.basesnippets import BaseSnippets, NumpySnippetsSegment, _check_frames
 from memphys.ephys.core_tools import (
     define_function_from_class,
+    load_annotations_from_folder,
     load_properties_from_folder,
     make_paths_absolute,
     save_properties_to_folder,
@@ -211,6 +212,7 @@ class NpyFolderSnippets(NpySnippetsExtractor):
 
             self._probegroup = read_probeinterface(probe_file)
         load_properties_from_folder(folder / "properties", self)
+        load_annotations_from_folder(folder, self)  # kept in si_folder.json, as SpikeInterface does
         self._kwargs = dict(folder_path=str(folder.absolute()))
         self._bin_kwargs = d["kwargs"]
 
