@@ -229,7 +229,9 @@ def test_multiple_segments_section():
         monos, total_samples_list=[60000, 90000, 30000, 30000, 30000]
     )
     assert sorting_mono.get_num_segments() == 1
-    if hasattr(si, "NumpyRecording"):
+    import importlib.util
+
+    if importlib.util.find_spec("memphys.ephys.numpyextractors") is not None:
         recs = [
             si.NumpyRecording(np.zeros((n, 1), "float32"), 30000.0)
             for n in (60000, 90000, 30000, 30000, 30000)
