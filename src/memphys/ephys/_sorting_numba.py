@@ -22,6 +22,7 @@ __all__ = [
     "map_int_labels",
     "inject_spikes",
     "unit_counts",
+    "permute_rows_inplace",
 ]
 
 
@@ -156,3 +157,28 @@ def inject_spikes(
             row = t0 + k
             for c in range(nc):
                 traces[row, c] += templates[u, k, channels[c], j] * amp
+
+
+@numba.njit(nogil=True, cache=True)
+def permute_rows_inplace(flat: Any, order: Any, visited: Any) -> None:
+    """``flat[:] = flat[order]`` without a second copy of ``flat`` (cycle following;
+    ``visited`` is a zeroed boolean array of the same length)."""
+    n = flat.shape[0]
+    nf = flat.shape[1]
+    tmp = flat[0].copy()
+    for start in range(n):
+        if visited[start]:
+            continue
+        for f in range(nf):
+            tmp[f] = flat[start, f]
+        j = start
+        while True:
+            visited[j] = True
+            k = order[j]
+            if k == start:
+                for f in range(nf):
+                    flat[j, f] = tmp[f]
+                break
+            for f in range(nf):
+                flat[j, f] = flat[k, f]
+            j = k

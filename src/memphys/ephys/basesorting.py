@@ -131,9 +131,9 @@ class BaseSortingSegment(BaseSegment):
 
     Subclasses implement ``get_unit_spike_train(unit_id, start_frame, end_frame)``
     (sample indices in ``[start_frame, end_frame)``, sorted). They may also implement
-    ``_spike_arrays()`` (all spikes of the segment as ``(samples, unit_indices)`` sorted by
-    sample then unit) and ``_spike_counts()`` (spikes per unit), which the sorting uses
-    instead of a loop over units.
+    ``_spike_piece()`` (all spikes of the segment as a spike vector sorted by sample then
+    unit, its ``segment_index`` filled by the caller) and ``_spike_counts()`` (spikes per
+    unit), which the sorting uses instead of a loop over units.
     """
 
     def __init__(self, t_start: float | None = None) -> None:
@@ -587,12 +587,9 @@ class BaseSorting(BaseExtractor):
         pieces = []
         num_units = self.get_num_units()
         for s, seg in enumerate(self.segments):
-            arrays = getattr(seg, "_spike_arrays", None)
-            if arrays is not None:
-                samples, units = arrays()
-                piece = np.empty(samples.size, dtype=SPIKE_DTYPE)
-                piece["sample_index"] = samples
-                piece["unit_index"] = units
+            make_piece = getattr(seg, "_spike_piece", None)
+            if make_piece is not None:
+                piece = make_piece()
             else:
                 # a segment that only knows trains: one read per unit, merged by time
                 trains = [

@@ -36,6 +36,7 @@ import numpy as np
 
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.ephys.core_tools import define_function_from_class
+from memphys.ephys.sorting_tools import SPIKE_DTYPE, sort_piece_inplace
 from memphys.errors import ExtractorValueError, FileFormatError, MemphysFileNotFoundError
 
 __all__ = ["NeuroScopeSortingExtractor", "read_neuroscope_sorting", "read_int_lines"]
@@ -281,29 +282,22 @@ class NeuroScopeSortingSegment(BaseSortingSegment):
                 stacklevel=4,
             )
 
-    def _spike_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+    def _spike_piece(self) -> np.ndarray:
         total = sum(int(s.kept_counts.sum()) for s in self._shanks)
-        samples = np.empty(total, dtype=np.int64)
-        units = np.empty(total, dtype=np.int64)
+        piece = np.empty(total, dtype=SPIKE_DTYPE)
         pos = 0
         for shank in self._shanks:
             for s, u in self._shank_chunks(shank):
                 keep = u >= 0
                 m = int(keep.sum())
-                samples[pos : pos + m] = s[keep]
-                units[pos : pos + m] = u[keep]
+                piece["sample_index"][pos : pos + m] = s[keep]
+                piece["unit_index"][pos : pos + m] = u[keep]
                 pos += m
-        if samples.size and samples.min() < 0:
+        if total and piece["sample_index"].min() < 0:
             raise FileFormatError("A .res file holds negative spike samples.")
-        if len(self._shanks) > 1 or (samples.size > 1 and np.any(samples[1:] < samples[:-1])):
-            order = np.lexsort((units, samples))  # samples and labels move together
-            samples, units = samples[order], units[order]
-        elif samples.size > 1:
-            ties = (samples[1:] == samples[:-1]) & (units[1:] < units[:-1])
-            if ties.any():
-                order = np.lexsort((units, samples))
-                samples, units = samples[order], units[order]
-        return samples, units
+        piece["segment_index"] = 0
+        # shanks one after the other: sorted by sample (with their units), in place
+        return sort_piece_inplace(piece)
 
     def _spike_counts(self) -> np.ndarray:
         return (

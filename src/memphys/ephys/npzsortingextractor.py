@@ -34,7 +34,7 @@ import numpy as np
 
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.ephys.core_tools import define_function_from_class
-from memphys.ephys.sorting_tools import _map_labels
+from memphys.ephys.sorting_tools import SPIKE_DTYPE, _map_labels, sort_piece_inplace
 from memphys.errors import FileFormatError, MemphysFileNotFoundError
 
 __all__ = ["NpzSortingExtractor", "NpzSortingSegment", "NpzMember", "read_npz_sorting"]
@@ -211,35 +211,29 @@ class NpzSortingSegment(BaseSortingSegment):
         self._segment_index = segment_index
         self._counts: np.ndarray | None = None
 
-    def _spike_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+    def _spike_piece(self) -> np.ndarray:
         n = self.indexes.size
-        samples = np.empty(n, dtype=np.int64)
-        units = np.empty(n, dtype=np.int64)
+        piece = np.empty(n, dtype=SPIKE_DTYPE)
         pos = 0
         for idx, lab in zip(self.indexes.chunks(), self.labels.chunks(), strict=True):
             m = idx.size
-            samples[pos : pos + m] = idx
             u, _ = _map_labels(np.asarray(lab), self._unit_ids, "spike labels")
-            units[pos : pos + m] = u
+            if m and u.min() < 0:
+                bad = pos + int(np.argmin(u))
+                raise FileFormatError(
+                    f"{self.indexes.path}: spike {bad} of segment {self._segment_index} has a "
+                    "label that is not in unit_ids."
+                )
+            if m and idx.min() < 0:
+                raise FileFormatError(
+                    f"{self.indexes.path}: negative spike indexes in segment {self._segment_index}."
+                )
+            piece["sample_index"][pos : pos + m] = idx
+            piece["unit_index"][pos : pos + m] = u
             pos += m
-        if n and units.min() < 0:
-            bad = int(np.argmin(units))
-            raise FileFormatError(
-                f"{self.indexes.path}: spike {bad} of segment {self._segment_index} has a "
-                "label that "
-                "is not in unit_ids."
-            )
-        if n and samples.min() < 0:
-            raise FileFormatError(
-                f"{self.indexes.path}: negative spike indexes in segment {self._segment_index}."
-            )
-        if n > 1 and not (
-            np.all(samples[1:] >= samples[:-1])
-            and np.all((samples[1:] > samples[:-1]) | (units[1:] >= units[:-1]))
-        ):
-            order = np.lexsort((units, samples))  # sort both together, never one alone
-            samples, units = samples[order], units[order]
-        return samples, units
+        piece["segment_index"] = 0
+        # unsorted files: spikes sorted with their labels, in place
+        return sort_piece_inplace(piece)
 
     def _spike_counts(self) -> np.ndarray:
         if self._counts is None:

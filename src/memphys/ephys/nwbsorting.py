@@ -39,7 +39,7 @@ import numpy as np
 from memphys.ephys._check import check_sampling_frequency
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.ephys.core_tools import define_function_from_class
-from memphys.ephys.sorting_tools import _CHUNK
+from memphys.ephys.sorting_tools import _CHUNK, SPIKE_DTYPE, sort_piece_inplace
 from memphys.errors import ExtractorValueError, FileFormatError, MemphysFileNotFoundError
 
 __all__ = ["NwbSortingExtractor", "NwbSortingSegment", "read_nwb_sorting"]
@@ -310,20 +310,19 @@ class NwbSortingSegment(BaseSortingSegment):
     def _spike_counts(self) -> np.ndarray:
         return np.diff(self.spike_times_index_data, prepend=0)
 
-    def _spike_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        n = int(self.spike_times_index_data[-1]) if self.spike_times_index_data.size else 0
-        samples = np.empty(n, dtype=np.int64)
+    def _spike_piece(self) -> np.ndarray:
+        ends = self.spike_times_index_data
+        n = int(ends[-1]) if ends.size else 0
+        piece = np.empty(n, dtype=SPIKE_DTYPE)
         for lo in range(0, n, _CHUNK):
             hi = min(n, lo + _CHUNK)
-            samples[lo:hi] = self._to_samples(
-                np.asarray(self.spike_times_data[lo:hi], dtype=np.float64)
-            )
-        units = np.repeat(
-            np.arange(self.spike_times_index_data.size, dtype=np.int64), self._spike_counts()
-        )
-        # unit-major input: a stable sort by sample keeps units in order at equal samples
-        order = np.argsort(samples, kind="stable")
-        return samples[order], units[order]
+            times = np.asarray(self.spike_times_data[lo:hi], dtype=np.float64)
+            piece["sample_index"][lo:hi] = self._to_samples(times)
+            # the unit of each position, from the index (no array of the units' size)
+            piece["unit_index"][lo:hi] = np.searchsorted(ends, np.arange(lo, hi), side="right")
+        piece["segment_index"] = 0
+        # unit-major: a stable sort on samples keeps units in order at equal samples
+        return sort_piece_inplace(piece, unit_major=True)
 
     def _last_spike_frame(self) -> int:
         counts = self._spike_counts()

@@ -47,6 +47,7 @@ __all__ = [
     "spikes_from_samples_and_labels",
     "check_sample_array",
     "sort_spike_vector",
+    "sort_piece_inplace",
     "cast_periods_to_unit_period_dtype",
     "select_sorting_periods_mask",
     "select_sorting_periods",
@@ -151,6 +152,28 @@ def sort_spike_vector(spikes: np.ndarray) -> np.ndarray:
     together)."""
     order = np.lexsort((spikes["unit_index"], spikes["sample_index"], spikes["segment_index"]))
     return spikes[order]
+
+
+def sort_piece_inplace(piece: np.ndarray, unit_major: bool = False) -> np.ndarray:
+    """Sort one segment's spikes by sample then unit, in place (no second copy of the
+    spikes: an order array and a compiled in-place permutation).
+
+    ``unit_major``: the spikes are grouped by unit, each unit in time order (NWB's
+    layout), so a stable sort on samples is enough."""
+    if piece.size < 2:
+        return piece
+    from memphys.ephys import _sorting_numba as k
+
+    flat = as_flat(piece)
+    code, _ = k.check_spike_vector(flat, np.iinfo(np.int64).max, np.iinfo(np.int64).max)
+    if code != 5:
+        return piece
+    if unit_major:
+        order = np.argsort(piece["sample_index"], kind="stable")
+    else:
+        order = np.lexsort((piece["unit_index"], piece["sample_index"]))
+    k.permute_rows_inplace(flat, order, np.zeros(piece.size, dtype=np.bool_))
+    return piece
 
 
 def segment_slices(spikes: np.ndarray, num_segments: int) -> np.ndarray:
