@@ -336,9 +336,13 @@ def remap_unit_indices_in_vector(
         sorter = np.argsort(new)
         pos = np.searchsorted(new, old[keep_unit], sorter=sorter)
         mapping[keep_unit] = sorter[pos]
-    keep_mask = keep_unit[vector["unit_index"]] if vector.size else np.zeros(0, bool)
+    keep_mask = np.empty(vector.size, dtype=bool)
+    for a in range(0, vector.size, _CHUNK):  # chunks: no temporary of the vector's size
+        keep_mask[a : a + _CHUNK] = keep_unit[vector["unit_index"][a : a + _CHUNK]]
     new_vector = vector[keep_mask]
-    new_vector["unit_index"] = mapping[new_vector["unit_index"]]
+    units = new_vector["unit_index"]
+    for a in range(0, new_vector.size, _CHUNK):
+        units[a : a + _CHUNK] = mapping[units[a : a + _CHUNK]]
     return new_vector, keep_mask
 
 
