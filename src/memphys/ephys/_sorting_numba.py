@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numba
+import numpy as np
 
 __all__ = [
     "bucket_counts",
@@ -23,6 +24,8 @@ __all__ = [
     "inject_spikes",
     "unit_counts",
     "permute_rows_inplace",
+    "samples_nondecreasing",
+    "sort_ties_by_unit",
 ]
 
 
@@ -182,3 +185,39 @@ def permute_rows_inplace(flat: Any, order: Any, visited: Any) -> None:
             for f in range(nf):
                 flat[j, f] = flat[k, f]
             j = k
+
+
+@numba.njit(nogil=True, cache=True)
+def samples_nondecreasing(flat: Any) -> bool:
+    """True if ``flat[:, 0]`` never decreases."""
+    for i in range(1, flat.shape[0]):  # noqa: SIM110  (a loop numba compiles)
+        if flat[i, 0] < flat[i - 1, 0]:
+            return False
+    return True
+
+
+@numba.njit(nogil=True, cache=True)
+def sort_ties_by_unit(flat: Any) -> None:
+    """Rows sorted by sample already: order each run of equal samples by unit (a stable
+    insertion sort per run; runs are short)."""
+    n = flat.shape[0]
+    nf = flat.shape[1]
+    row = flat[0].copy() if n else np.zeros(nf, dtype=np.int64)
+    a = 0
+    while a < n:
+        b = a + 1
+        while b < n and flat[b, 0] == flat[a, 0]:
+            b += 1
+        for i in range(a + 1, b):
+            if flat[i, 1] >= flat[i - 1, 1]:
+                continue
+            for f in range(nf):
+                row[f] = flat[i, f]
+            j = i - 1
+            while j >= a and flat[j, 1] > row[1]:
+                for f in range(nf):
+                    flat[j + 1, f] = flat[j, f]
+                j -= 1
+            for f in range(nf):
+                flat[j + 1, f] = row[f]
+        a = b

@@ -78,10 +78,14 @@ class UnitTrains:
     """Every unit's spike train of a spike vector, built on first use (a counting sort)
     and kept read-only; ``train(u, s, a, b)`` is a slice of it."""
 
-    def __init__(self, spikes: np.ndarray, num_units: int, num_segments: int) -> None:
+    def __init__(
+        self, spikes: np.ndarray, num_units: int, num_segments: int, counts: Any = None
+    ) -> None:
         self.spikes = spikes
         self.num_units = int(num_units)
         self.num_segments = int(num_segments)
+        #: spikes per (unit, segment) when known (saves the counting pass of the build)
+        self.known_counts = counts
         self._samples: np.ndarray | None = None
         self._slices: np.ndarray | None = None
 
@@ -99,7 +103,9 @@ class UnitTrains:
 
     def _build(self) -> tuple[np.ndarray, np.ndarray]:
         if self._samples is None or self._slices is None:
-            samples, slices = unit_compact_trains(self.spikes, self.num_units, self.num_segments)
+            samples, slices = unit_compact_trains(
+                self.spikes, self.num_units, self.num_segments, counts=self.known_counts
+            )
             samples.flags.writeable = False
             self._samples, self._slices = samples, slices
         return self._samples, self._slices

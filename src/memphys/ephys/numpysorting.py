@@ -160,8 +160,13 @@ class NumpySorting(BaseSorting):
         """
         samples = _as_segment_list(samples_list, "samples_list")
         labels = _as_segment_list(labels_list, "labels_list")
-        spikes, ids = spikes_from_samples_and_labels(samples, labels, unit_ids)
-        return NumpySorting(spikes, sampling_frequency, ids, num_segments=len(samples) or 1)
+        spikes, ids, counts = spikes_from_samples_and_labels(
+            samples, labels, unit_ids, return_counts=True
+        )
+        sorting = NumpySorting(spikes, sampling_frequency, ids, num_segments=len(samples) or 1)
+        if sorting._cached_unit_trains is not None:
+            sorting._cached_unit_trains.known_counts = counts
+        return sorting
 
     @staticmethod
     def from_times_and_labels(

@@ -158,8 +158,9 @@ def sort_piece_inplace(piece: np.ndarray, unit_major: bool = False) -> np.ndarra
     """Sort one segment's spikes by sample then unit, in place (no second copy of the
     spikes: an order array and a compiled in-place permutation).
 
-    ``unit_major``: the spikes are grouped by unit, each unit in time order (NWB's
-    layout), so a stable sort on samples is enough."""
+    A stable sort on samples (skipped if they are sorted already), then each run of equal
+    samples ordered by unit. ``unit_major``: the spikes are grouped by unit (NWB's layout),
+    so the stable sort already leaves equal samples in unit order."""
     if piece.size < 2:
         return piece
     from memphys.ephys import _sorting_numba as k
@@ -168,11 +169,12 @@ def sort_piece_inplace(piece: np.ndarray, unit_major: bool = False) -> np.ndarra
     code, _ = k.check_spike_vector(flat, np.iinfo(np.int64).max, np.iinfo(np.int64).max)
     if code != 5:
         return piece
-    if unit_major:
+    if not k.samples_nondecreasing(flat):
         order = np.argsort(piece["sample_index"], kind="stable")
-    else:
-        order = np.lexsort((piece["unit_index"], piece["sample_index"]))
-    k.permute_rows_inplace(flat, order, np.zeros(piece.size, dtype=np.bool_))
+        k.permute_rows_inplace(flat, order, np.zeros(piece.size, dtype=np.bool_))
+        del order
+    if not unit_major:  # unit-major input: the stable sort left ties in unit order
+        k.sort_ties_by_unit(flat)
     return piece
 
 
@@ -195,22 +197,26 @@ def count_spikes_per_unit(spikes: np.ndarray, num_units: int) -> np.ndarray:
 
 
 def unit_compact_trains(
-    spikes: np.ndarray, num_units: int, num_segments: int
+    spikes: np.ndarray, num_units: int, num_segments: int, counts: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every unit's spike train, one after the other: ``(samples, slices)``.
 
     ``samples`` holds the sample indices grouped by unit, then segment, each group in time
     order; ``slices[u, s]`` is the ``(start, stop)`` of unit ``u`` in segment ``s``. A
-    counting sort (two passes, 8 bytes per spike of output), not a full reordering.
+    counting sort (two passes, 8 bytes per spike of output), not a full reordering;
+    ``counts`` (``(num_units, num_segments)``, when already known) saves the first pass.
     """
     nb = num_units * num_segments
-    counts = np.zeros(nb, dtype=np.int64)
+    known = counts is not None and int(np.sum(counts)) == spikes.size
+    counts = (
+        np.asarray(counts, dtype=np.int64).reshape(nb).copy() if known else np.zeros(nb, np.int64)
+    )
     samples = np.empty(spikes.size, dtype=np.int64)
     if spikes.size:
         from memphys.ephys import _sorting_numba as k
 
         flat = as_flat(spikes)
-        if not k.bucket_counts(flat, num_segments, counts):
+        if not known and not k.bucket_counts(flat, num_segments, counts):
             raise ext_error(
                 "spikes", f"unit indices < {num_units} and segment indices < {num_segments}", spikes
             )
@@ -457,7 +463,8 @@ def spikes_from_samples_and_labels(
     samples_list: Sequence[Any],
     labels_list: Sequence[Any],
     unit_ids: Any = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    return_counts: bool = False,
+) -> Any:
     """The spike vector of per-segment ``(samples, labels)``, and the unit ids.
 
     Samples must be integers >= 0; unsorted samples are sorted *with* their labels. With
@@ -496,6 +503,7 @@ def spikes_from_samples_and_labels(
 
         ids = as_id_array(unit_ids, "unit_ids")
     pieces = []
+    counts_list: list[np.ndarray] = []
     for seg, (arr, lab) in enumerate(zip(samples_arrays, labels_arrays, strict=True)):
         units, counts = _map_labels(lab, ids, f"labels_list[{seg}]")
         kept = int(counts.sum())
@@ -509,15 +517,12 @@ def spikes_from_samples_and_labels(
             spikes["unit_index"] = units[keep]
         del units
         spikes["segment_index"] = seg
-        if spikes.size:
-            from memphys.ephys import _sorting_numba as k
-
-            code, _ = k.check_spike_vector(as_flat(spikes), max(ids.size, 1), seg + 1)
-            if code == 5:
-                order = np.lexsort((spikes["unit_index"], spikes["sample_index"]))
-                spikes = spikes[order]
+        sort_piece_inplace(spikes)  # samples sorted together with their labels
         pieces.append(spikes)
+        counts_list.append(counts)
     out = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+    if return_counts:  # (num_units, num_segments) spikes per unit and segment
+        return out, ids, np.stack(counts_list, axis=1)
     return out, ids
 
 
