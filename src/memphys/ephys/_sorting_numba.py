@@ -26,6 +26,8 @@ __all__ = [
     "permute_rows_inplace",
     "samples_nondecreasing",
     "sort_ties_by_unit",
+    "count_kept",
+    "remap_rows",
 ]
 
 
@@ -221,3 +223,38 @@ def sort_ties_by_unit(flat: Any) -> None:
             for f in range(nf):
                 flat[j + 1, f] = row[f]
         a = b
+
+
+@numba.njit(nogil=True, cache=True)
+def count_kept(flat: Any, mapping: Any) -> int:
+    """Spikes whose unit maps to a new unit (``mapping[u] >= 0``)."""
+    n = 0
+    for i in range(flat.shape[0]):
+        if mapping[flat[i, 1]] >= 0:
+            n += 1
+    return n
+
+
+@numba.njit(nogil=True, cache=True)
+def remap_rows(flat: Any, mapping: Any, out: Any) -> bool:
+    """Copy the kept rows to ``out`` with their unit renumbered; False if two kept spikes
+    at one sample (and segment) come out of unit order."""
+    k = 0
+    ordered = True
+    nf = flat.shape[1]
+    for i in range(flat.shape[0]):
+        u = mapping[flat[i, 1]]
+        if u < 0:
+            continue
+        for f in range(nf):
+            out[k, f] = flat[i, f]
+        out[k, 1] = u
+        if (
+            k > 0
+            and out[k, 0] == out[k - 1, 0]
+            and out[k, 2] == out[k - 1, 2]
+            and u < out[k - 1, 1]
+        ):
+            ordered = False
+        k += 1
+    return ordered

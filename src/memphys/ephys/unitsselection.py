@@ -25,7 +25,7 @@ import numpy as np
 
 from memphys.ephys._check import as_id_array, ext_error
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment, UnitTrains
-from memphys.ephys.sorting_tools import as_flat, remap_unit_indices_in_vector
+from memphys.ephys.sorting_tools import SPIKE_DTYPE, as_flat
 from memphys.errors import ExtractorValueError, MemphysTypeError
 
 __all__ = ["UnitsSelectionSorting", "UnitsSelectionSortingSegment"]
@@ -99,16 +99,19 @@ class UnitsSelectionSorting(BaseSorting):
         spikes = parent.to_spike_vector()
         if self._is_identity_selection:
             return spikes
-        new, _ = remap_unit_indices_in_vector(spikes, parent.unit_ids, self._unit_ids)
-        if new.size:
-            from memphys.ephys import _sorting_numba as k
+        from memphys.ephys import _sorting_numba as k
 
-            code, _ = k.check_spike_vector(
-                as_flat(new), max(self.get_num_units(), 1), self.get_num_segments()
-            )
-            if code == 5:  # units at one sample came out of order after renumbering
-                order = np.lexsort((new["unit_index"], new["sample_index"], new["segment_index"]))
-                new = new[order]
+        mapping = np.full(parent.get_num_units(), -1, dtype=np.int64)
+        mapping[self._parent_indices] = np.arange(self._parent_indices.size)
+        flat = as_flat(spikes)
+        out = np.empty((k.count_kept(flat, mapping), flat.shape[1]), dtype=np.int64)
+        ordered = k.remap_rows(flat, mapping, out)
+        names = (
+            (spikes.dtype.names or ())[: flat.shape[1]] if flat.shape[1] > 3 else SPIKE_DTYPE.names
+        )
+        new = out.view(np.dtype([(n, "int64") for n in names or ()])).reshape(-1)
+        if not ordered:  # units at one sample came out of order after renumbering
+            k.sort_ties_by_unit(out)
         return new
 
     def _unit_trains(self, build: bool = True) -> UnitTrains | None:
