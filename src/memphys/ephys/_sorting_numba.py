@@ -28,6 +28,8 @@ __all__ = [
     "sort_ties_by_unit",
     "count_kept",
     "remap_rows",
+    "build_code_table",
+    "map_codes",
 ]
 
 
@@ -258,3 +260,51 @@ def remap_rows(flat: Any, mapping: Any, out: Any) -> bool:
             ordered = False
         k += 1
     return ordered
+
+
+@numba.njit(nogil=True, cache=True)
+def _code_hash(codes: Any, i: int) -> np.uint64:
+    h = np.uint64(1469598103934665603)
+    for j in range(codes.shape[1]):
+        h = (h ^ np.uint64(codes[i, j])) * np.uint64(1099511628211)
+    return h
+
+
+@numba.njit(nogil=True, cache=True)
+def build_code_table(keys: Any, size: int) -> Any:
+    """Open-addressing table (``size`` a power of two) of the rows of ``keys``: slot ->
+    row index, -1 when empty."""
+    table = np.full(size, -1, dtype=np.int64)
+    mask = np.uint64(size - 1)
+    for r in range(keys.shape[0]):
+        s = np.int64(_code_hash(keys, r) & mask)
+        while table[s] >= 0:
+            s = (s + 1) & (size - 1)
+        table[s] = r
+    return table
+
+
+@numba.njit(nogil=True, cache=True)
+def map_codes(codes: Any, keys: Any, table: Any, key_unit: Any, out: Any, counts: Any) -> None:
+    """``out[i]`` = the unit of the key row equal to ``codes[i]`` (-1 if none), counting
+    spikes per unit: string labels (as their character codes) looked up by hashing."""
+    size = table.shape[0]
+    mask = np.uint64(size - 1)
+    w = codes.shape[1]
+    for i in range(codes.shape[0]):
+        s = np.int64(_code_hash(codes, i) & mask)
+        found = -1
+        while table[s] >= 0:
+            r = table[s]
+            same = True
+            for j in range(w):
+                if codes[i, j] != keys[r, j]:
+                    same = False
+                    break
+            if same:
+                found = key_unit[r]
+                break
+            s = (s + 1) & (size - 1)
+        out[i] = found
+        if found >= 0:
+            counts[found] += 1

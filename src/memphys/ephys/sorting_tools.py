@@ -414,6 +414,8 @@ def _map_labels(
             lab = labels if labels.dtype.kind == "i" else labels.astype(np.int64)
             k.map_int_labels(lab, lo, lut, out, counts)
             return out, counts
+    if labels.dtype.kind in "US" and labels.dtype.kind == unit_ids.dtype.kind and n_units:
+        return _map_string_labels(labels, unit_ids, counts, out)
     if (
         labels.dtype.kind != unit_ids.dtype.kind
         and n_units
@@ -437,6 +439,37 @@ def _map_labels(
         idx[~hit] = -1
         out[a : a + lab.size] = idx
         counts += np.bincount(idx[hit], minlength=n_units)
+    return out, counts
+
+
+def _codes(values: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
+    """Fixed-width strings as a ``(n, width)`` array of their character codes."""
+    arr = np.ascontiguousarray(values, dtype=dtype)
+    unit = np.uint32 if dtype.kind == "U" else np.uint8
+    width = dtype.itemsize // np.dtype(unit).itemsize
+    if width == 0:
+        return np.zeros((arr.size, 1), dtype=unit)
+    return arr.view(unit).reshape(arr.size, width)
+
+
+def _map_string_labels(
+    labels: np.ndarray, unit_ids: np.ndarray, counts: np.ndarray, out: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """String labels to unit positions by hashing their character codes (a compiled
+    open-addressing table), chunk by chunk."""
+    from memphys.ephys import _sorting_numba as k
+
+    dtype = labels.dtype
+    width = dtype.itemsize // (4 if dtype.kind == "U" else 1)
+    # unit ids longer than the labels' width cannot match any label
+    fits = np.array([len(u) <= width for u in unit_ids.tolist()], dtype=bool)
+    key_unit = np.flatnonzero(fits).astype(np.int64)
+    keys = _codes(unit_ids[fits], dtype)
+    size = 1 << max(4, (2 * max(keys.shape[0], 1)).bit_length())
+    table = k.build_code_table(keys, size)
+    for a in range(0, labels.size, _CHUNK):
+        chunk = labels[a : a + _CHUNK]
+        k.map_codes(_codes(chunk, dtype), keys, table, key_unit, out[a : a + chunk.size], counts)
     return out, counts
 
 
