@@ -88,3 +88,23 @@ def test_select_segments(two):
     assert a.select_segments([1]).get_num_segments() == 1
     with pytest.raises(ExtractorValueError, match="segment indices between 0 and 1"):
         si.select_segment_sorting(a, 5)
+
+
+def test_concatenate_with_registered_recordings(two):
+    rec_mod = recordings()
+    a, b = two
+    mono_a = si.select_segment_sorting(a, 0)
+    rec_a = rec_mod.NumpyRecording(np.zeros((30000, 2), "float32"), 30000.0)
+    rec_b = rec_mod.NumpyRecording(np.zeros((24000, 2), "float32"), 30000.0)
+    mono_a.register_recording(rec_a)
+    b.register_recording(rec_b)
+    cat = si.concatenate_sortings([mono_a, b])
+    assert cat.has_recording()
+    assert cat._recording.get_num_samples() == 54000
+    ref = np.concatenate([mono_a.get_unit_spike_train("1"), b.get_unit_spike_train("1") + 30000])
+    assert np.array_equal(cat.get_unit_spike_train("1"), ref)
+    assert np.allclose(cat.get_unit_spike_train("1", return_times=True), ref / 30000.0)
+    with pytest.raises(ExtractorValueError, match="total_samples_list=None"):
+        si.concatenate_sortings([mono_a, b], total_samples_list=[1, 2])
+    with pytest.raises(ExtractorValueError, match="does not handle Sorting t_start"):
+        si.concatenate_sortings([mono_a, b], ignore_times=False)
