@@ -236,6 +236,8 @@ _SUBMODULES = (
     "zarrextractors",
     # issue 13
     "basesorting",
+    "sorting_segments",
+    "sorting_times",
     "numpysorting",
     "unitsselection",
     "unitsaggregation",

@@ -47,16 +47,21 @@ from typing import Any, ClassVar
 import numpy as np
 
 from memphys.ephys._check import check_in, check_sampling_frequency, ext_error
-from memphys.ephys.base import BaseExtractor, BaseSegment
+from memphys.ephys.base import BaseExtractor
+from memphys.ephys.sorting_segments import (
+    BaseSortingSegment,
+    SpikeVectorSortingSegment,
+    UnitTrains,
+)
+from memphys.ephys.sorting_times import SortingTimes
 from memphys.ephys.sorting_tools import (
     SPIKE_DTYPE,
     count_spikes_per_unit,
     empty_spike_vector,
     reorder_spike_vector_by_unit_and_segment,
     segment_slices,
-    unit_compact_trains,
 )
-from memphys.errors import ExtractorValueError, MemphysTypeError
+from memphys.errors import ExtractorValueError
 
 __all__ = [
     "BaseSorting",
@@ -74,133 +79,7 @@ LEXSORT_SEGMENT_COMPACT = ("sample_index", "unit_index", "segment_index")
 _ALLOWED_LEXSORTS = (LEXSORT_UNIT_COMPACT, LEXSORT_SEGMENT_COMPACT)
 
 
-class UnitTrains:
-    """Every unit's spike train of a spike vector, built on first use (a counting sort)
-    and kept read-only; ``train(u, s, a, b)`` is a slice of it."""
-
-    def __init__(
-        self, spikes: np.ndarray, num_units: int, num_segments: int, counts: Any = None
-    ) -> None:
-        self.spikes = spikes
-        self.num_units = int(num_units)
-        self.num_segments = int(num_segments)
-        #: spikes per (unit, segment) when known (saves the counting pass of the build)
-        self.known_counts = counts
-        self._samples: np.ndarray | None = None
-        self._slices: np.ndarray | None = None
-
-    @classmethod
-    def from_arrays(cls, samples: np.ndarray, slices: np.ndarray) -> UnitTrains:
-        """Trains already grouped: ``samples`` and ``slices[u, s] = (start, stop)``."""
-        out = cls(empty_spike_vector(0), slices.shape[0], slices.shape[1])
-        out._samples = samples
-        out._slices = slices
-        return out
-
-    @property
-    def built(self) -> bool:
-        return self._samples is not None
-
-    def _build(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._samples is None or self._slices is None:
-            samples, slices = unit_compact_trains(
-                self.spikes, self.num_units, self.num_segments, counts=self.known_counts
-            )
-            samples.flags.writeable = False
-            self._samples, self._slices = samples, slices
-        return self._samples, self._slices
-
-    @property
-    def slices(self) -> np.ndarray:
-        return self._build()[1]
-
-    def counts(self) -> np.ndarray:
-        """Spikes per unit (summed over segments)."""
-        sl = self._build()[1]
-        return (sl[:, :, 1] - sl[:, :, 0]).sum(axis=1)
-
-    def train(
-        self, unit_index: int, segment_index: int, start_frame: Any = None, end_frame: Any = None
-    ) -> np.ndarray:
-        samples, slices = self._build()
-        a, b = slices[unit_index, segment_index]
-        st = samples[a:b]
-        if start_frame is not None:
-            st = st[np.searchsorted(st, start_frame, side="left") :]
-        if end_frame is not None:
-            st = st[: np.searchsorted(st, end_frame, side="left")]
-        return st
-
-
-class BaseSortingSegment(BaseSegment):
-    """One segment of a sorting: ``get_unit_spike_train`` and its start time.
-
-    Subclasses implement ``get_unit_spike_train(unit_id, start_frame, end_frame)``
-    (sample indices in ``[start_frame, end_frame)``, sorted). They may also implement
-    ``_spike_piece()`` (all spikes of the segment as a spike vector sorted by sample then
-    unit, its ``segment_index`` filled by the caller) and ``_spike_counts()`` (spikes per
-    unit), which the sorting uses instead of a loop over units.
-    """
-
-    def __init__(self, t_start: float | None = None) -> None:
-        BaseSegment.__init__(self)
-        self._t_start = t_start
-        self._native_t_start = t_start
-
-    def get_unit_spike_train(
-        self, unit_id: Any, start_frame: int | None = None, end_frame: int | None = None
-    ) -> np.ndarray:
-        raise NotImplementedError
-
-
-class SpikeVectorSortingSegment(BaseSortingSegment):
-    """A segment of a spike vector (the segments of in-memory and folder sortings).
-
-    Trains are slices of the shared :class:`UnitTrains` of the vector (built once for all
-    segments), so a train costs a slice, not a scan of the segment.
-    """
-
-    def __init__(
-        self,
-        spikes: np.ndarray,
-        segment_index: int,
-        unit_ids: Any,
-        trains: UnitTrains | None = None,
-    ) -> None:
-        BaseSortingSegment.__init__(self)
-        self.spikes = spikes
-        self.segment_index = int(segment_index)
-        self.unit_ids = list(np.asarray(unit_ids).tolist())
-        self._positions = {u: i for i, u in enumerate(self.unit_ids)}
-        n_seg = 1 if spikes.size == 0 else int(spikes["segment_index"][-1]) + 1
-        self._trains = trains or UnitTrains(
-            spikes, len(self.unit_ids), max(n_seg, segment_index + 1)
-        )
-
-    def get_unit_spike_train(
-        self, unit_id: Any, start_frame: int | None = None, end_frame: int | None = None
-    ) -> np.ndarray:
-        try:
-            u = self._positions[unit_id]
-        except (KeyError, TypeError):
-            raise ExtractorValueError(
-                f"Unit id {unit_id!r} is not a unit of this sorting: unit ids are "
-                f"{self.unit_ids[:20]}{' ...' if len(self.unit_ids) > 20 else ''}."
-            ) from None
-        return self._trains.train(u, self.segment_index, start_frame, end_frame)
-
-    def _spike_counts(self) -> np.ndarray:
-        sl = self._trains.slices[:, self.segment_index]
-        return sl[:, 1] - sl[:, 0]
-
-
-def _is_recording(obj: Any) -> bool:
-    return all(
-        hasattr(obj, a) for a in ("get_num_samples", "get_sampling_frequency", "get_num_segments")
-    )
-
-
-class BaseSorting(BaseExtractor):
+class BaseSorting(BaseExtractor, SortingTimes):
     """Units and their spike trains in segments (see the module docstring)."""
 
     _main_properties: ClassVar[list[str]] = ["main_channel_id"]
@@ -278,125 +157,7 @@ class BaseSorting(BaseExtractor):
                 f"unit ids are {ids}{more}."
             ) from None
 
-    # ------------------------------------------------------------ recording/times
-    def _require_recording(self) -> Any:
-        if self._recording is None:
-            raise ExtractorValueError(
-                "This method requires an associated recording. Call "
-                "sorting.register_recording(recording) first."
-            )
-        return self._recording
-
-    def get_num_samples(self, segment_index: int | None = None) -> int:
-        """Samples of a segment of the registered recording."""
-        return int(self._require_recording().get_num_samples(segment_index=segment_index))
-
-    def get_total_samples(self) -> int:
-        """Samples of all segments of the registered recording."""
-        return sum(self.get_num_samples(s) for s in range(self.get_num_segments()))
-
-    def get_total_duration(self) -> float:
-        """Duration (s) of the registered recording."""
-        return float(self._require_recording().get_total_duration())
-
-    def register_recording(self, recording: Any, check_spike_frames: bool = True) -> None:
-        """Attach the recording the sorting comes from (its times become the spikes' times).
-
-        Raises
-        ------
-        memphys.errors.ExtractorValueError
-            If the sampling frequencies differ (by more than 0.1 Hz) or the segment counts
-            differ, or (``check_spike_frames=True``) a spike lies past the end of its
-            segment of the recording. SpikeInterface only warns in that last case; here
-            the recording is not registered (pass ``check_spike_frames=False`` to register
-            it anyway).
-        """
-        if not _is_recording(recording):
-            raise MemphysTypeError(
-                f"Invalid type for `recording`: expected a recording, but got "
-                f"{type(recording).__name__}."
-            )
-        fs_rec = float(recording.get_sampling_frequency())
-        if not np.isclose(self.get_sampling_frequency(), fs_rec, atol=0.1, rtol=0.0):
-            raise ExtractorValueError(
-                f"The recording has a different sampling frequency than the sorting: "
-                f"{fs_rec} Hz for the recording, {self.get_sampling_frequency()} Hz for the "
-                "sorting."
-            )
-        if self.get_num_segments() != recording.get_num_segments():
-            raise ExtractorValueError(
-                f"The recording has a different number of segments than the sorting: "
-                f"{recording.get_num_segments()} for the recording, {self.get_num_segments()} "
-                "for the sorting."
-            )
-        if check_spike_frames:
-            for s in range(self.get_num_segments()):
-                n = int(recording.get_num_samples(segment_index=s))
-                if self.count_total_num_spikes_in_segment(s) and self.get_last_spike_frame(s) >= n:
-                    raise ExtractorValueError(
-                        f"Some spikes exceed the recording's duration: segment {s} has a spike "
-                        f"at sample {self.get_last_spike_frame(s)} but the recording has {n} "
-                        "samples. Remove them (e.g. sorting.frame_slice(0, n) or "
-                        "spikeinterface.curation.remove_excess_spikes) or pass "
-                        "check_spike_frames=False."
-                    )
-        self._recording = recording
-        for s, segment in enumerate(self.segments):
-            start = float(recording.get_start_time(segment_index=s))
-            segment._t_start = start
-            segment._native_t_start = start
-
-    def has_recording(self) -> bool:
-        return self._recording is not None
-
-    @property
-    def sorting_info(self) -> Any:
-        return self.get_annotation("__sorting_info__")
-
-    def set_sorting_info(self, recording_dict: Any, params_dict: Any, log_dict: Any) -> None:
-        self.annotate(
-            __sorting_info__=dict(recording=recording_dict, params=params_dict, log=log_dict)
-        )
-
-    def has_time_vector(self, segment_index: int | None = None) -> bool:
-        """True if the registered recording's segment has a time vector."""
-        segment_index = self._check_segment_index(segment_index)
-        if self._recording is None:
-            return False
-        return bool(self._recording.has_time_vector(segment_index=segment_index))
-
-    def _t_start(self, segment_index: int) -> float:
-        t = self.segments[segment_index]._t_start
-        return 0.0 if t is None else float(t)
-
-    def _shift(self, segment_index: int) -> float:
-        rec_start = float(self._recording.get_start_time(segment_index=segment_index))
-        return self._t_start(segment_index) - rec_start
-
-    def get_start_time(self, segment_index: int | None = None) -> float:
-        """Start time (s) of a segment."""
-        return self._t_start(self._check_segment_index(segment_index))
-
-    def shift_times(self, shift: float, segment_index: int | None = None) -> None:
-        """Add ``shift`` seconds to the times of one segment (or all); the registered
-        recording is not modified."""
-        if isinstance(shift, bool) or not np.isfinite(shift):
-            raise ext_error("shift", "a finite number of seconds", shift)
-        segs = range(self.get_num_segments()) if segment_index is None else [segment_index]
-        for s in segs:
-            seg = self.segments[self._check_segment_index(s)]
-            seg._t_start = (0.0 if seg._t_start is None else seg._t_start) + shift
-
-    def get_end_time(self, segment_index: int | None = None) -> float:
-        """End time (s): the recording's (shifted), else the last spike's time."""
-        segment_index = self._check_segment_index(segment_index)
-        if self._recording is not None:
-            end = float(self._recording.get_end_time(segment_index=segment_index))
-            return end + self._shift(segment_index)
-        return float(
-            self.sample_index_to_time(self.get_last_spike_frame(segment_index), segment_index)
-        )
-
+    # ------------------------------------------------------------ spike counts per segment
     def get_last_spike_frame(self, segment_index: int | None = None) -> int:
         """Sample index of a segment's last spike (0 if it has none)."""
         segment_index = self._check_segment_index(segment_index)
@@ -424,43 +185,6 @@ class BaseSorting(BaseExtractor):
             return int(counts.sum())
         a, b = self._get_spike_vector_segment_slices()[segment_index]
         return int(b - a)
-
-    def get_times(
-        self,
-        segment_index: int | None = None,
-        start_frame: int | None = None,
-        end_frame: int | None = None,
-    ) -> np.ndarray | None:
-        """Times of the registered recording's samples (shifted); None without one."""
-        segment_index = self._check_segment_index(segment_index)
-        if self._recording is None:
-            return None
-        times = self._recording.get_times(
-            segment_index=segment_index, start_frame=start_frame, end_frame=end_frame
-        )
-        shift = self._shift(segment_index)
-        return times + shift if shift != 0 else times
-
-    def time_to_sample_index(self, time: Any, segment_index: int | None = 0) -> Any:
-        """Sample index at ``time`` seconds."""
-        segment_index = self._check_segment_index(segment_index)
-        if self._recording is not None:
-            return self._recording.time_to_sample_index(
-                np.asarray(time) - self._shift(segment_index), segment_index=segment_index
-            )
-        t = (
-            np.asarray(time, dtype=np.float64) - self._t_start(segment_index)
-        ) * self._sampling_frequency
-        out = np.round(t).astype(np.int64)
-        return int(out) if out.ndim == 0 else out
-
-    def sample_index_to_time(self, sample_index: Any, segment_index: int | None = None) -> Any:
-        """Time (s) of a sample index (int or array)."""
-        segment_index = self._check_segment_index(segment_index)
-        if self._recording is not None:
-            t = self._recording.sample_index_to_time(sample_index, segment_index=segment_index)
-            return t + self._shift(segment_index)
-        return sample_index / self._sampling_frequency + self._t_start(segment_index)
 
     # ---------------------------------------------------------------- spike trains
     def get_unit_spike_train(
@@ -517,12 +241,6 @@ class BaseSorting(BaseExtractor):
             unit_id=unit_id, start_frame=start_frame, end_frame=end_frame
         )
         return np.asarray(st).astype(np.int64, copy=False)
-
-    def _frames_to_times(self, frames: np.ndarray, segment_index: int) -> np.ndarray:
-        if self._recording is not None:
-            t = self._recording.sample_index_to_time(frames, segment_index=segment_index)
-            return np.asarray(t, dtype=np.float64) + self._shift(segment_index)
-        return frames / self._sampling_frequency + self._t_start(segment_index)
 
     def get_unit_spike_train_in_seconds(
         self,
