@@ -141,7 +141,7 @@ class NeuroScopeSortingExtractor(BaseSorting):
         exclude_shanks: list[int] | None = None,
         xml_file_path: str | Path | None = None,
     ) -> None:
-        from memphys.io.neuroscope import read_xml
+        from memphys.io.binary import read_xml
 
         if resfile_path is not None or clufile_path is not None:
             if resfile_path is None or clufile_path is None or folder_path is not None:
