@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from memphys.ephys._check import as_id_array, check_in, ext_error
+from memphys.ephys._roles import role
 from memphys.ephys.base import BaseSegment
 from memphys.ephys.baserecordingsnippets import BaseRecordingSnippets
 from memphys.errors import ExtractorValueError, MemphysTypeError, ShapeMismatchError
@@ -227,14 +228,12 @@ class BaseSnippets(BaseRecordingSnippets):
         ``dtype``, ``overwrite``) or to memory (``"memory"``: a :class:`NumpySnippets`)."""
         check_in("format", format, ("npy", "memory"))
         if format == "npy":
-            from memphys.ephys.npysnippets import NpyFolderSnippets
-
             folder = save_kwargs.get("folder")
             if folder is None:
                 raise ExtractorValueError(
                     "For the 'npy' format, `folder` must be given (snippets.save(folder=...))."
                 )
-            return NpyFolderSnippets.write_snippets(
+            return role("snippets.npy_folder").write_snippets(
                 self,
                 Path(folder),
                 dtype=save_kwargs.get("dtype"),

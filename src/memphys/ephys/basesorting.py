@@ -47,6 +47,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from memphys.ephys._check import check_in, check_sampling_frequency, ext_error
+from memphys.ephys._roles import role
 from memphys.ephys.base import BaseExtractor
 from memphys.ephys.sorting_segments import (
     BaseSortingSegment,
@@ -86,6 +87,10 @@ class BaseSorting(BaseExtractor, SortingTimes):
     #: True for file-backed sortings whose segments can only scan the whole file for one
     #: unit: the first train asked for builds (and caches) the spike vector instead
     _build_trains_on_access: ClassVar[bool] = False
+    #: what :meth:`to_multiprocessing` may hand on as it is: a sorting held in memory (one
+    #: job), or one that workers can reach (shared memory, a folder of .npy files)
+    _ready_for_one_job: ClassVar[bool] = False
+    _ready_for_processes: ClassVar[bool] = False
 
     def __init__(self, sampling_frequency: float, unit_ids: Any) -> None:
         BaseExtractor.__init__(self, unit_ids)
@@ -550,15 +555,11 @@ class BaseSorting(BaseExtractor, SortingTimes):
 
     def select_units(self, unit_ids: Any, renamed_unit_ids: Any = None) -> BaseSorting:
         """A lazy sorting with the given units, in this order (optionally renamed)."""
-        from memphys.ephys.unitsselection import UnitsSelectionSorting
-
-        return UnitsSelectionSorting(self, unit_ids, renamed_unit_ids=renamed_unit_ids)
+        return role("sorting.units_selection")(self, unit_ids, renamed_unit_ids=renamed_unit_ids)
 
     def rename_units(self, new_unit_ids: Any) -> BaseSorting:
         """A lazy sorting whose units are renamed positionally."""
-        from memphys.ephys.unitsselection import UnitsSelectionSorting
-
-        return UnitsSelectionSorting(self, renamed_unit_ids=new_unit_ids)
+        return role("sorting.units_selection")(self, renamed_unit_ids=new_unit_ids)
 
     def remove_units(self, remove_unit_ids: Any) -> BaseSorting:
         """A lazy sorting without the given units.
@@ -580,9 +581,7 @@ class BaseSorting(BaseExtractor, SortingTimes):
     ) -> BaseSorting:
         """A lazy sorting of frames ``[start_frame, end_frame)`` (one segment only), spike
         frames counted from ``start_frame``."""
-        from memphys.ephys.frameslicesorting import FrameSliceSorting
-
-        return FrameSliceSorting(
+        return role("sorting.frame_slice")(
             self,
             start_frame=start_frame,
             end_frame=end_frame,
@@ -609,9 +608,7 @@ class BaseSorting(BaseExtractor, SortingTimes):
 
     def select_segments(self, segment_indices: Any) -> BaseSorting:
         """A lazy sorting with the given segments."""
-        from memphys.ephys.sorting_segmentutils import SelectSegmentSorting
-
-        return SelectSegmentSorting(self, segment_indices=segment_indices)
+        return role("sorting.select_segments")(self, segment_indices=segment_indices)
 
     def split_by(self, property: str = "group", outputs: str = "dict") -> Any:
         """One lazy sorting per value of a unit property (a dict or a list)."""
@@ -634,9 +631,7 @@ class BaseSorting(BaseExtractor, SortingTimes):
     # ------------------------------------------------------------------ in memory
     def to_numpy_sorting(self, propagate_cache: bool = True) -> Any:
         """An in-memory :class:`~memphys.ephys.NumpySorting` with the same spikes."""
-        from memphys.ephys.numpysorting import NumpySorting
-
-        sorting = NumpySorting.from_sorting(self)
+        sorting = role("sorting.numpy").from_sorting(self)
         if propagate_cache:
             if self._cached_lexsorted_spike_vector:
                 sorting._cached_lexsorted_spike_vector = deepcopy(
@@ -650,23 +645,18 @@ class BaseSorting(BaseExtractor, SortingTimes):
 
     def to_shared_memory_sorting(self) -> Any:
         """A :class:`~memphys.ephys.SharedMemorySorting` with the same spikes."""
-        from memphys.ephys.numpysorting import SharedMemorySorting
-
-        return SharedMemorySorting.from_sorting(self)
+        return role("sorting.shared_memory").from_sorting(self)
 
     def to_multiprocessing(self, n_jobs: int) -> Any:
         """This sorting if it can go to other processes as it is, else an in-memory copy
         (numpy for ``n_jobs=1``, shared memory otherwise)."""
-        from memphys.ephys.numpysorting import NumpySorting, SharedMemorySorting
-        from memphys.ephys.sortingfolder import NumpyFolderSorting
-
         if n_jobs == 1:
-            if isinstance(self, NumpySorting | SharedMemorySorting | NumpyFolderSorting):
+            if self._ready_for_one_job:
                 return self
-            return NumpySorting.from_sorting(self)
-        if isinstance(self, SharedMemorySorting | NumpyFolderSorting):
+            return role("sorting.numpy").from_sorting(self)
+        if self._ready_for_processes:
             return self
-        return SharedMemorySorting.from_sorting(self)
+        return role("sorting.shared_memory").from_sorting(self)
 
     # ----------------------------------------------------------------------- save
     def save(self, format: str = "numpy_folder", **save_kwargs: Any) -> Any:
@@ -687,19 +677,16 @@ class BaseSorting(BaseExtractor, SortingTimes):
                 f"For the {format!r} format, `folder` must be given (sorting.save(folder=...))."
             )
         if format == "numpy_folder":
-            from memphys.ephys.sortingfolder import NumpyFolderSorting
-
             folder = save_kwargs.pop("folder")
-            cached = NumpyFolderSorting.write_sorting(self, folder_path=folder, **save_kwargs)
+            cached = role("sorting.numpy_folder").write_sorting(
+                self, folder_path=folder, **save_kwargs
+            )
         elif format == "zarr":
-            from memphys.ephys.zarrsorting import ZarrSortingExtractor
-
             folder = save_kwargs.pop("folder")
-            cached = ZarrSortingExtractor.write_sorting(self, folder, **save_kwargs)
+            cached = role("sorting.zarr").write_sorting(self, folder, **save_kwargs)
         elif format == "memory":
-            from memphys.ephys.numpysorting import NumpySorting, SharedMemorySorting
-
-            cls = SharedMemorySorting if save_kwargs.get("sharedmem", True) else NumpySorting
+            shared = save_kwargs.get("sharedmem", True)
+            cls = role("sorting.shared_memory" if shared else "sorting.numpy")
             cached = cls.from_sorting(self, with_metadata=True)
         else:
             warnings.warn(
@@ -708,12 +695,10 @@ class BaseSorting(BaseExtractor, SortingTimes):
                 FutureWarning,
                 stacklevel=2,
             )
-            from memphys.ephys.sortingfolder import NpzFolderSorting
-
             folder = Path(save_kwargs.pop("folder"))
             with warnings.catch_warnings():  # one deprecation warning is enough
                 warnings.simplefilter("ignore", FutureWarning)
-                cached = NpzFolderSorting.write_sorting(
+                cached = role("sorting.npz_folder").write_sorting(
                     self, folder, overwrite=save_kwargs.get("overwrite", False)
                 )
         if self._recording is not None and format != "memory":

@@ -20,12 +20,14 @@ from typing import Any
 import numpy as np
 
 from memphys.ephys._check import check_int, ext_error
+from memphys.ephys._roles import register_role
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.errors import ExtractorValueError
 
 __all__ = ["FrameSliceSorting", "FrameSliceSortingSegment"]
 
 
+@register_role("sorting.frame_slice")
 class FrameSliceSorting(BaseSorting):
     """A lazy frame slice of a one-segment sorting (use ``sorting.frame_slice``).
 

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from memphys.ephys._folder_write import atomic_folder
+from memphys.ephys._roles import register_role
 from memphys.ephys.basesnippets import BaseSnippets, NumpySnippetsSegment, _check_frames
 from memphys.ephys.core_tools import (
     define_function_from_class,
@@ -185,6 +186,7 @@ class NpySnippetsExtractor(BaseSnippets):
                     tmp.unlink()
 
 
+@register_role("snippets.npy_folder")
 class NpyFolderSnippets(NpySnippetsExtractor):
     """Snippets saved with ``snippets.save(folder=...)`` (see the module docstring)."""
 

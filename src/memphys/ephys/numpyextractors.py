@@ -27,6 +27,7 @@ import numpy as np
 
 from memphys.arrays import NumpyArray
 from memphys.ephys._check import ext_error
+from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import ArrayRecordingSegment, BaseRecording
 from memphys.errors import ExtractorValueError
 
@@ -74,6 +75,7 @@ class NumpyRecordingSegment(ArrayRecordingSegment):
         self.num_samples = int(traces.shape[0])
 
 
+@register_role("recording.numpy")
 class NumpyRecording(BaseRecording):
     """An in-memory recording.
 
@@ -169,6 +171,7 @@ def _copy_extras(source: BaseRecording, rec: BaseRecording, metadata: bool, time
                 rec.set_times(source.get_times(segment_index=s), segment_index=s)
 
 
+@register_role("recording.shared_memory")
 class SharedMemoryRecording(BaseRecording):
     """A recording in ``multiprocessing.shared_memory`` blocks (one per segment), which
     worker processes attach by name instead of receiving a copy.

@@ -22,11 +22,12 @@ memphys.errors.ShapeMismatchError: Invalid value for `labels_list[0]`: expected 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from memphys.ephys._check import check_int, ext_error
+from memphys.ephys._roles import register_role
 from memphys.ephys.basesorting import BaseSorting, SpikeVectorSortingSegment, UnitTrains
 from memphys.ephys.core_tools import make_shared_array
 from memphys.ephys.sorting_tools import (
@@ -62,6 +63,7 @@ def _add_vector_segments(sorting: BaseSorting, spikes: np.ndarray, num_segments:
     sorting._cached_unit_trains = trains
 
 
+@register_role("sorting.numpy")
 class NumpySorting(BaseSorting):
     """A sorting held in memory as one spike vector.
 
@@ -84,6 +86,7 @@ class NumpySorting(BaseSorting):
     """
 
     _si_class_path = "spikeinterface.core.numpyextractors.NumpySorting"
+    _ready_for_one_job: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -271,6 +274,7 @@ class NumpySorting(BaseSorting):
         return NumpySorting(spikes[order], sampling_frequency, unit_ids)
 
 
+@register_role("sorting.shared_memory")
 class SharedMemorySorting(BaseSorting):
     """A sorting whose spike vector lives in shared memory, so that worker processes
     rebuilt from its dict (``to_dict()``) read the same buffer without copying it.
@@ -279,6 +283,8 @@ class SharedMemorySorting(BaseSorting):
     """
 
     _si_class_path = "spikeinterface.core.numpyextractors.SharedMemorySorting"
+    _ready_for_one_job: ClassVar[bool] = True
+    _ready_for_processes: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from memphys.ephys._check import check_int, ext_error
+from memphys.ephys._roles import register_role
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.ephys.core_tools import define_function_from_class
 from memphys.ephys.sorting_tools import empty_spike_vector
@@ -416,6 +417,7 @@ class SplitSegmentSorting(BaseSorting):
 split_sorting = define_function_from_class(SplitSegmentSorting, "split_sorting")
 
 
+@register_role("sorting.select_segments")
 class SelectSegmentSorting(BaseSorting):
     """The segments ``segment_indices`` (an int or a list) of ``sorting``."""
 

@@ -36,11 +36,12 @@ from __future__ import annotations
 import json
 from copy import deepcopy
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from memphys.ephys._folder_write import atomic_folder
+from memphys.ephys._roles import register_role
 from memphys.ephys.basesorting import BaseSorting
 from memphys.ephys.core_tools import (
     define_function_from_class,
@@ -73,6 +74,7 @@ def _read_json(path: Path, what: str) -> Any:
         raise FileFormatError(f"{path} is not valid JSON ({exc}).") from exc
 
 
+@register_role("sorting.numpy_folder")
 class NumpyFolderSorting(BaseSorting):
     """A sorting saved as a numpy folder (see the module docstring).
 
@@ -85,6 +87,8 @@ class NumpyFolderSorting(BaseSorting):
     """
 
     _si_class_path = "spikeinterface.core.sortingfolder.NumpyFolderSorting"
+    _ready_for_one_job: ClassVar[bool] = True
+    _ready_for_processes: ClassVar[bool] = True
     mode = "folder"
 
     def __init__(self, folder_path: str | Path, mmap_mode: str | None = None) -> None:
@@ -162,6 +166,7 @@ class NumpyFolderSorting(BaseSorting):
         return NumpyFolderSorting(folder, mmap_mode=mmap_mode)
 
 
+@register_role("sorting.npz_folder")
 class NpzFolderSorting(NpzSortingExtractor):
     """A sorting folder of SpikeInterface <= 0.98: ``sorting_cached.npz``, ``npz.json``
     and ``properties/`` (read lazily, as :class:`~memphys.ephys.NpzSortingExtractor`)."""

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from memphys.ephys._check import as_id_array, ext_error
+from memphys.ephys._roles import register_role
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment, UnitTrains
 from memphys.ephys.sorting_tools import SPIKE_DTYPE, as_flat
 from memphys.errors import ExtractorValueError, MemphysTypeError
@@ -31,6 +32,7 @@ from memphys.errors import ExtractorValueError, MemphysTypeError
 __all__ = ["UnitsSelectionSorting", "UnitsSelectionSortingSegment"]
 
 
+@register_role("sorting.units_selection")
 class UnitsSelectionSorting(BaseSorting):
     """The units ``unit_ids`` of ``parent_sorting`` (default: all), in that order,
     optionally renamed to ``renamed_unit_ids``. Use ``sorting.select_units(...)``.

@@ -36,6 +36,7 @@ import numpy as np
 
 from memphys.ephys._check import ext_error
 from memphys.ephys._folder_write import atomic_folder
+from memphys.ephys._roles import register_role
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.ephys.core_tools import (
     check_json,
@@ -79,6 +80,7 @@ def _open(folder: Path, storage_options: Any) -> Any:
         raise FileFormatError(f"Cannot open {folder} as a zarr group ({exc}).") from exc
 
 
+@register_role("sorting.zarr")
 class ZarrSortingExtractor(BaseSorting):
     """A sorting in a zarr store (see the module docstring).
 
