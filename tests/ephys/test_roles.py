@@ -16,13 +16,14 @@ def test_every_role_is_registered_by_its_provider(name):
 
 
 def test_unknown_role_lists_the_known_ones():
-    with pytest.raises(MemphysRuntimeError, match="recording.frame_slice"):
+    with pytest.raises(MemphysRuntimeError, match=r"recording\.frame_slice"):
         role("recording.no_such_role")
 
 
 def test_register_role_returns_the_object_and_a_later_registration_wins():
     sentinel = register_role("test.sentinel")(object)
-    assert sentinel is object and role("test.sentinel") is object
+    assert sentinel is object
+    assert role("test.sentinel") is object
 
 
 def test_to_multiprocessing_keeps_what_workers_can_reach(tmp_path):
@@ -34,6 +35,7 @@ def test_to_multiprocessing_keeps_what_workers_can_reach(tmp_path):
     assert type(shared).__name__ == "SharedMemorySorting"
     assert shared.to_multiprocessing(2) is shared
     folder = sorting.save(folder=tmp_path / "s")
-    assert folder.to_multiprocessing(1) is folder and folder.to_multiprocessing(2) is folder
+    assert folder.to_multiprocessing(1) is folder
+    assert folder.to_multiprocessing(2) is folder
     sliced = sorting.select_units(["a"])
     assert type(sliced.to_multiprocessing(1)).__name__ == "NumpySorting"
