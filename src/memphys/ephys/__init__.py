@@ -213,6 +213,26 @@ _add(
 )
 _add("sorting_tools", "spike_vector_to_spike_trains", "spike_vector_to_indices")
 
+# --- the two faces joined, vendor files, NWB (issue 15)
+_add(
+    "to_pynapple",
+    "recording_to_tsdframe",
+    "sorting_to_tsgroup",
+    "event_to_ts",
+    "event_to_interval_set",
+    "templates_to_tsdtensor",
+    "waveforms_to_tsdtensor",
+)
+_add(
+    "from_pynapple",
+    "TsdFrameRecording",
+    "from_tsdframe",
+    "from_tsgroup",
+    "from_events",
+    "from_ts",
+    "from_interval_set",
+)
+
 _SUBMODULES = (
     "base",
     "baserecording",
@@ -256,6 +276,9 @@ _SUBMODULES = (
     "sorting_generators",
     "template_generators",
     "generate_ground_truth",
+    # issue 15
+    "to_pynapple",
+    "from_pynapple",
 )
 
 __all__ = sorted(_LAZY)

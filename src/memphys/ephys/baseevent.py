@@ -127,6 +127,19 @@ class BaseEvent(BaseExtractor):
         """A lazy event object with the given segments."""
         return SelectSegmentEvent(self, segment_indices=segment_indices)
 
+    def to_ts(self, channel_id: Any = None, segment_index: int | None = None) -> Any:
+        """A channel's event times as a :class:`~memphys.Ts`."""
+        from memphys.ephys.to_pynapple import event_to_ts
+
+        return event_to_ts(self, channel_id, segment_index)
+
+    def to_interval_set(self, channel_id: Any = None, segment_index: int | None = None) -> Any:
+        """A channel's events with durations as a :class:`~memphys.IntervalSet` (other
+        fields as metadata)."""
+        from memphys.ephys.to_pynapple import event_to_interval_set
+
+        return event_to_interval_set(self, channel_id, segment_index)
+
     def _unknown(self, channel_id: Any) -> ExtractorValueError:
         return ExtractorValueError(
             f"Invalid value for `channel_id`: {channel_id!r} is not an event channel; channels "

@@ -320,6 +320,14 @@ class BaseRecording(BaseRecordingSnippets, TimeSeries):
 
         return RecordingTraces(self, self._check_segment_index(segment_index), return_in_uV)
 
+    # ------------------------------------------------------------------- pynapple
+    def to_tsdframe(self, segment_index: int | None = None, return_in_uV: bool = False) -> Any:
+        """One segment as a lazy :class:`~memphys.TsdFrame` over the same data (no copy,
+        nothing read): see :func:`memphys.ephys.to_pynapple.recording_to_tsdframe`."""
+        from memphys.ephys.to_pynapple import recording_to_tsdframe
+
+        return recording_to_tsdframe(self, segment_index, return_in_uV)
+
     # ----------------------------------------------------------------------- save
     def save(self, format: str = "binary", verbose: bool = False, **save_kwargs: Any) -> Any:
         """Save the traces, times, properties, annotations and probe.

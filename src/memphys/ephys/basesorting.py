@@ -628,6 +628,14 @@ class BaseSorting(BaseExtractor, SortingTimes):
                 out.append(sub)
         return out
 
+    # ------------------------------------------------------------------- pynapple
+    def to_tsgroup(self, segment_index: int | None = None) -> Any:
+        """One segment as a :class:`~memphys.TsGroup` of spike times in seconds, unit
+        properties as metadata: see :func:`memphys.ephys.to_pynapple.sorting_to_tsgroup`."""
+        from memphys.ephys.to_pynapple import sorting_to_tsgroup
+
+        return sorting_to_tsgroup(self, segment_index)
+
     # ------------------------------------------------------------------ in memory
     def to_numpy_sorting(self, propagate_cache: bool = True) -> Any:
         """An in-memory :class:`~memphys.ephys.NumpySorting` with the same spikes."""
