@@ -232,6 +232,54 @@ _add(
     "from_ts",
     "from_interval_set",
 )
+_add(
+    "neobaseextractor",
+    "NeoBaseRecordingExtractor",
+    "NeoRecordingExtractor",
+    "NeoBaseEventExtractor",
+    "NeoEventExtractor",
+    "NeoBaseSortingExtractor",
+    "NeoSortingExtractor",
+    "read_neo",
+    "read_neo_event",
+    "read_neo_sorting",
+    "get_neo_streams",
+    "get_neo_num_blocks",
+)
+_add(
+    "spikeglx",
+    "SpikeGLXRecordingExtractor",
+    "read_spikeglx",
+    "SpikeGLXEventExtractor",
+    "read_spikeglx_event",
+)
+_add(
+    "openephys",
+    "OpenEphysBinaryRecordingExtractor",
+    "read_openephys",
+    "OpenEphysBinaryEventExtractor",
+    "read_openephys_event",
+)
+_add("intan", "IntanRecordingExtractor", "read_intan")
+_add(
+    "plexon",
+    "PlexonRecordingExtractor",
+    "read_plexon",
+    "PlexonSortingExtractor",
+    "read_plexon_sorting",
+)
+_add(
+    "neuroscope",
+    "NeuroScopeRecordingExtractor",
+    "read_neuroscope_recording",
+    "read_neuroscope",
+    "read_cellexplorer_recording",
+    "NeuroScopeEventExtractor",
+    "read_neuroscope_events",
+    "NeuroScopeSnippetsExtractor",
+    "read_neuroscope_snippets",
+)
+_add("probes", "read_probe_file", "set_probe_file")
 
 _SUBMODULES = (
     "base",
@@ -279,6 +327,13 @@ _SUBMODULES = (
     # issue 15
     "to_pynapple",
     "from_pynapple",
+    "neobaseextractor",
+    "spikeglx",
+    "openephys",
+    "intan",
+    "plexon",
+    "neuroscope",
+    "probes",
 )
 
 __all__ = sorted(_LAZY)

@@ -76,6 +76,15 @@ KNOWN_CLASSES: dict[str, str] = {
     "SortingGenerator": "memphys.ephys.sorting_generators",
     "TransformSorting": "memphys.ephys.sorting_generators",
     "InjectTemplatesRecording": "memphys.ephys.generate_ground_truth",
+    # vendor files through neo (issue 15)
+    "SpikeGLXRecordingExtractor": "memphys.ephys.spikeglx",
+    "SpikeGLXEventExtractor": "memphys.ephys.spikeglx",
+    "OpenEphysBinaryRecordingExtractor": "memphys.ephys.openephys",
+    "OpenEphysBinaryEventExtractor": "memphys.ephys.openephys",
+    "IntanRecordingExtractor": "memphys.ephys.intan",
+    "PlexonRecordingExtractor": "memphys.ephys.plexon",
+    "PlexonSortingExtractor": "memphys.ephys.plexon",
+    "NeuroScopeRecordingExtractor": "memphys.ephys.neuroscope",
 }
 
 _BY_PATH: dict[str, type] = {}
