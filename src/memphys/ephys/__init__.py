@@ -130,6 +130,89 @@ _add(
     "order_channels_by_depth",
 )
 
+# --- sortings, events, snippets and ground-truth generators (issue 13)
+_add(
+    "basesorting",
+    "BaseSorting",
+    "BaseSortingSegment",
+    "SpikeVectorSortingSegment",
+    "LEXSORT_UNIT_COMPACT",
+    "LEXSORT_SEGMENT_COMPACT",
+)
+_add("numpysorting", "NumpySorting", "SharedMemorySorting")
+_add("unitsselection", "UnitsSelectionSorting")
+_add("unitsaggregation", "UnitsAggregationSorting", "aggregate_units")
+_add("frameslicesorting", "FrameSliceSorting")
+_add(
+    "sorting_segmentutils",
+    "append_sortings",
+    "AppendSegmentSorting",
+    "concatenate_sortings",
+    "ConcatenateSegmentSorting",
+    "split_sorting",
+    "SplitSegmentSorting",
+    "select_segment_sorting",
+    "SelectSegmentSorting",
+)
+_add(
+    "sortingfolder",
+    "NumpyFolderSorting",
+    "NpzFolderSorting",
+    "read_numpy_sorting_folder",
+    "read_npz_folder",
+)
+_add("npzsortingextractor", "NpzSortingExtractor", "read_npz_sorting")
+_add("zarrsorting", "ZarrSortingExtractor", "read_zarr_sorting")
+_add("nwbsorting", "NwbSortingExtractor", "read_nwb_sorting")
+_add("neuroscopesorting", "NeuroScopeSortingExtractor", "read_neuroscope_sorting")
+_add("baseevent", "BaseEvent", "BaseEventSegment", "NumpyEvent", "SelectSegmentEvent")
+_add(
+    "basesnippets",
+    "BaseSnippets",
+    "BaseSnippetsSegment",
+    "NumpySnippets",
+    "ChannelSliceSnippets",
+    "FrameSliceSnippets",
+    "SelectSegmentSnippets",
+)
+_add(
+    "npysnippets",
+    "NpySnippetsExtractor",
+    "read_npy_snippets",
+    "NpyFolderSnippets",
+    "read_npy_snippets_folder",
+)
+_add("snippets_tools", "snippets_from_sorting")
+_add(
+    "sorting_generators",
+    "generate_sorting",
+    "synthesize_poisson_spike_vector",
+    "synthesize_random_firings",
+    "create_sorting_npz",
+    "clean_refractory_period",
+    "inject_some_duplicate_units",
+    "inject_some_split_units",
+    "synthetize_spike_train_bad_isi",
+    "generate_sorting_to_inject",
+    "SortingGenerator",
+    "TransformSorting",
+)
+_add(
+    "template_generators",
+    "generate_templates",
+    "generate_single_fake_waveform",
+    "generate_unit_locations",
+    "generate_channel_locations",
+)
+_add(
+    "generate_ground_truth",
+    "generate_ground_truth_recording",
+    "generate_snippets",
+    "InjectTemplatesRecording",
+    "inject_templates",
+)
+_add("sorting_tools", "spike_vector_to_spike_trains", "spike_vector_to_indices")
+
 _SUBMODULES = (
     "base",
     "baserecording",
@@ -151,6 +234,26 @@ _SUBMODULES = (
     "testing",
     "time_series",
     "zarrextractors",
+    # issue 13
+    "basesorting",
+    "numpysorting",
+    "unitsselection",
+    "unitsaggregation",
+    "frameslicesorting",
+    "sorting_segmentutils",
+    "sortingfolder",
+    "npzsortingextractor",
+    "zarrsorting",
+    "nwbsorting",
+    "neuroscopesorting",
+    "baseevent",
+    "basesnippets",
+    "npysnippets",
+    "snippets_tools",
+    "sorting_tools",
+    "sorting_generators",
+    "template_generators",
+    "generate_ground_truth",
 )
 
 __all__ = sorted(_LAZY)

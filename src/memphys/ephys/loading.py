@@ -62,6 +62,10 @@ def _zarr_reader(object_type: str) -> Callable[..., Any]:
         from memphys.ephys.zarrextractors import read_zarr_recording
 
         register_zarr_reader("Recording", read_zarr_recording)
+    if object_type == "Sorting" and "Sorting" not in _ZARR_READERS:
+        from memphys.ephys.zarrsorting import read_zarr_sorting
+
+        register_zarr_reader("Sorting", read_zarr_sorting)
     if object_type not in _ZARR_READERS:
         raise ExtractorValueError(
             f"memphys.ephys cannot load a zarr store holding a {object_type}: no reader is "
