@@ -145,3 +145,108 @@ def empty_moments(num_units: int, num_samples: int, width: int) -> tuple[np.ndar
         np.zeros((num_units, num_samples, width), dtype=np.float64),
         np.zeros((num_units, num_samples, width), dtype=np.float64),
     )
+
+
+@numba.njit(nogil=True, cache=True)
+def _median_sorted_counts(values: Any, counts: Any, n: int) -> Any:
+    """numpy's median of ``values`` (sorted) each repeated ``counts`` times."""
+    lo_rank = (n - 1) // 2
+    hi_rank = n // 2
+    acc = 0
+    lo = values[0]
+    hi = values[0]
+    found_lo = False
+    for i in range(values.shape[0]):
+        acc += counts[i]
+        if not found_lo and acc > lo_rank:
+            lo = values[i]
+            found_lo = True
+        if acc > hi_rank:
+            hi = values[i]
+            break
+    if n % 2:
+        return lo
+    return (lo + hi) / values.dtype.type(2)
+
+
+@numba.njit(nogil=True, cache=True)
+def mad_from_counts_f32(counts: Any, lo: int, gains: Any, offsets: Any, out: Any) -> None:
+    """Per channel, the MAD of float32-scaled integer traces given their value counts
+    (``counts[c, v - lo]``): ``median(|x - median(x)|)`` exactly as numpy computes it on
+    ``float32(raw) * gain + offset``."""
+    n_ch, span = counts.shape
+    for c in range(n_ch):
+        k = 0
+        for v in range(span):
+            if counts[c, v] > 0:
+                k += 1
+        vals = np.empty(k, dtype=np.float32)
+        cnt = np.empty(k, dtype=np.int64)
+        j = 0
+        g = gains[c]
+        o = offsets[c]
+        for v in range(span):
+            if counts[c, v] > 0:
+                x = np.float32(lo + v) * g
+                if o != 0:
+                    x = x + o
+                vals[j] = x
+                cnt[j] = counts[c, v]
+                j += 1
+        n = 0
+        for i in range(k):
+            n += cnt[i]
+        order = np.argsort(vals, kind="mergesort")
+        med = _median_sorted_counts(vals[order], cnt[order], n)
+        dev = np.abs(vals - med)
+        order = np.argsort(dev, kind="mergesort")
+        out[c] = _median_sorted_counts(dev[order], cnt[order], n)
+
+
+@numba.njit(nogil=True, cache=True)
+def mad_from_counts_f64(counts: Any, lo: int, out: Any) -> None:
+    """As :func:`mad_from_counts_f32` for unscaled traces (float64 values)."""
+    n_ch, span = counts.shape
+    for c in range(n_ch):
+        k = 0
+        for v in range(span):
+            if counts[c, v] > 0:
+                k += 1
+        vals = np.empty(k, dtype=np.float64)
+        cnt = np.empty(k, dtype=np.int64)
+        j = 0
+        for v in range(span):
+            if counts[c, v] > 0:
+                vals[j] = np.float64(lo + v)
+                cnt[j] = counts[c, v]
+                j += 1
+        n = 0
+        for i in range(k):
+            n += cnt[i]
+        med = _median_sorted_counts(vals, cnt, n)
+        dev = np.abs(vals - med)
+        order = np.argsort(dev, kind="mergesort")
+        out[c] = _median_sorted_counts(dev[order], cnt[order], n)
+
+
+@numba.njit(nogil=True, cache=True)
+def value_range(raw: Any) -> tuple[int, int]:
+    """Smallest and largest value of an integer array (2-D)."""
+    lo = np.int64(raw[0, 0])
+    hi = lo
+    for i in range(raw.shape[0]):
+        for c in range(raw.shape[1]):
+            v = np.int64(raw[i, c])
+            if v < lo:
+                lo = v
+            elif v > hi:
+                hi = v
+    return lo, hi
+
+
+@numba.njit(nogil=True, cache=True)
+def count_values(raw: Any, lo: int, counts: Any) -> None:
+    """``counts[c, v - lo] += 1`` for every value ``v`` of channel ``c``."""
+    for i in range(raw.shape[0]):
+        for c in range(raw.shape[1]):
+            counts[c, np.int64(raw[i, c]) - lo] += 1

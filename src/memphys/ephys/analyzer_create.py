@@ -126,6 +126,7 @@ def create_sorting_analyzer(
         different sampling rates or segment counts, a sparsity whose ids do not match.
     """
     from memphys.ephys.job_tools import fix_job_kwargs, split_job_kwargs
+    from memphys.ephys.waveform_pass import prefer_threads
 
     check_in("format", format, ("memory", "binary_folder", "zarr"))
     check_in("peak_sign", peak_sign, _SIGNS)
@@ -142,7 +143,7 @@ def create_sorting_analyzer(
                 )
             shutil.rmtree(folder)
     if extra_kwargs:
-        sparsity_kwargs, job_kwargs = split_job_kwargs(extra_kwargs)
+        sparsity_kwargs, job_kwargs = split_job_kwargs(prefer_threads(extra_kwargs))
         warnings.warn(
             "Passing sparsity and job arguments via keyword arguments will be deprecated in "
             "0.106.0. Please pass them as a `sparsity_kwargs` or `job_kwargs` dictionary "
@@ -151,7 +152,7 @@ def create_sorting_analyzer(
             stacklevel=2,
         )
     else:
-        job_kwargs = fix_job_kwargs(job_kwargs)
+        job_kwargs = fix_job_kwargs(prefer_threads(job_kwargs))
         sparsity_kwargs = dict(sparsity_kwargs or {})
     if isinstance(sorting, dict) or isinstance(recording, dict):
         return _create_from_dicts(

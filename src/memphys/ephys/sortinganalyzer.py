@@ -653,8 +653,11 @@ class SortingAnalyzer:
         """Compute one extension (a name: returns it) or several (a list or dict)."""
         from memphys.ephys.job_tools import split_job_kwargs
 
+        from memphys.ephys.waveform_pass import prefer_threads
+
         if self._read_only:
             save = False
+        kwargs = prefer_threads(kwargs)
         if isinstance(input, str):
             return self.compute_one_extension(input, save=save, verbose=verbose, **kwargs)
         if not isinstance(input, dict | list):

@@ -61,10 +61,14 @@ from memphys.ephys.job_tools import (
 )
 from memphys.errors import ExtractorValueError
 
-__all__ = ["PassResult", "run_waveform_pass", "channel_table", "MERGE_GAP"]
+__all__ = ["PassResult", "run_waveform_pass", "channel_table", "prefer_threads", "MERGE_GAP"]
 
 #: Windows of one block closer than this many samples are read together.
 MERGE_GAP = 256
+
+#: Waveform bytes of one task: consecutive chunks are grouped up to this size (fewer,
+#: larger tasks cost less to schedule, above all in worker processes).
+TASK_BYTES = 8 * 1024 * 1024
 
 
 @dataclasses.dataclass
@@ -158,6 +162,20 @@ def _read_groups(
     return groups
 
 
+def prefer_threads(job_kwargs: dict[str, Any] | None) -> dict[str, Any]:
+    """``job_kwargs`` with ``pool_engine="thread"`` when neither the call nor the global
+    job kwargs choose an engine: the pass runs compiled code that releases the GIL, so
+    threads share the reads and the output without copies (processes send them back)."""
+    from memphys.ephys.globals import DEFAULT_JOB_KWARGS, get_global_job_kwargs
+
+    out = dict(job_kwargs or {})
+    if out.get("pool_engine") is None:
+        default = DEFAULT_JOB_KWARGS["pool_engine"]
+        if get_global_job_kwargs().get("pool_engine", default) == default:
+            out["pool_engine"] = "thread"
+    return out
+
+
 class _PassTask:
     """Runs one block of the pass (picklable; per-worker caches rebuilt in each process)."""
 
@@ -178,6 +196,26 @@ class _PassTask:
             local.views = {}
         views: dict[int, Any] = local.views
         return views
+
+    def _target(self) -> Any:
+        """The waveform array this worker writes into directly, if any: the store's own
+        array when the worker shares this process's memory, else the store's ``.npy``
+        file mapped in the worker."""
+        t = self.job.get("target")
+        if t is None or isinstance(t, np.ndarray):
+            return t
+        local = self._local
+        if getattr(local, "target", None) is None:
+            if t[0] == "file":
+                _, path, offset, shape, dtype = t
+                local.target = np.memmap(path, dtype=dtype, mode="r+", offset=offset, shape=shape)
+            else:
+                from multiprocessing.shared_memory import SharedMemory
+
+                _, name, shape, dtype = t
+                local.shm = SharedMemory(name=name)  # the creating process unlinks it
+                local.target = np.ndarray(shape, dtype=dtype, buffer=local.shm.buf)
+        return local.target
 
     def _view(self, seg: int) -> Any:
         views = self._views()
@@ -201,7 +239,11 @@ class _PassTask:
         out: dict[str, Any] = {"rows": (i0, i1)}
         wf = None
         if i1 > i0:
-            wf = np.empty((i1 - i0, ns, width), dtype=j["wf_dtype"])
+            target = self._target()
+            if target is not None:
+                wf = target[i0:i1]  # written in place: nothing to send back
+            else:
+                wf = np.empty((i1 - i0, ns, width), dtype=j["wf_dtype"])
             view = self._view(seg)
             if view is not None:
                 K.gather_windows(
@@ -257,7 +299,7 @@ class _PassTask:
                 m2 = np.zeros_like(mean) if j["std"] else np.zeros((present.size, 1, 1))
                 K.block_moments(wf, units, slot, counts, mean, m2, j["std"])
                 out["moments"] = (present, counts, mean, m2)
-            if not j["keep_waveforms"]:
+            if not j["keep_waveforms"] or target is not None:
                 wf = None
         out["waveforms"] = wf
         noise = []
@@ -326,32 +368,68 @@ def _plan(
     seg_lens: list[int],
     chunk: int,
     noise_slices: list[tuple[int, int, int]],
+    row_bytes: int,
+    whole: list[bool],
+    min_tasks: int,
 ) -> tuple[Plan, np.ndarray, dict[int, list[int]]]:
-    """Blocks of ``chunk`` samples that hold a spike or a noise chunk's start."""
-    blocks: list[Block] = []
-    spans: list[tuple[int, int]] = []
-    block_noise: dict[int, list[int]] = {}
-    by_block: dict[tuple[int, int], list[int]] = {}
+    """Tasks: chunks of ``chunk`` samples holding a spike or a noise chunk's start, and
+    consecutive such chunks of a segment grouped while their waveforms stay under
+    :data:`TASK_BYTES` (not for sources read whole per chunk), keeping at least
+    ``min_tasks`` tasks for the workers."""
+    by_chunk: dict[tuple[int, int], list[int]] = {}
     for k, (seg, a, _b) in enumerate(noise_slices):
-        by_block.setdefault((int(seg), int(a) // chunk), []).append(k)
+        by_chunk.setdefault((int(seg), int(a) // chunk), []).append(k)
     seg_bounds = np.searchsorted(spikes_seg, np.arange(len(seg_lens) + 1))
+    pieces: list[tuple[int, int, int, int, int, list[int]]] = []
     for seg, n in enumerate(seg_lens):
         s0, s1 = int(seg_bounds[seg]), int(seg_bounds[seg + 1])
         seg_samples = samples[s0:s1]
-        first_chunk = seg_samples // chunk if seg_samples.size else np.zeros(0, dtype=np.int64)
-        keys = set(np.unique(first_chunk).tolist())
-        keys |= {c for (sg, c) in by_block if sg == seg}
+        keys = set(np.unique(seg_samples // chunk).tolist()) if seg_samples.size else set()
+        keys |= {c for (sg, c) in by_chunk if sg == seg}
         for c in sorted(keys):
             start = c * chunk
-            stop = min(start + chunk, n) if n else 0
+            stop = max(start, min(start + chunk, n))
             a, b = np.searchsorted(seg_samples, [start, start + chunk])
-            idx = len(blocks)
-            blocks.append(Block(idx, seg, start, max(stop, start), start, max(stop, start), 0))
-            spans.append((s0 + int(a), s0 + int(b)))
-            if (seg, c) in by_block:
-                block_noise[idx] = by_block[(seg, c)]
+            pieces.append((seg, start, stop, s0 + int(a), s0 + int(b), by_chunk.get((seg, c), [])))
+    total = sum(p[4] - p[3] for p in pieces) * max(row_bytes, 1)
+    limit = min(TASK_BYTES, max(row_bytes, total // max(min_tasks, 1)))
+    blocks: list[Block] = []
+    spans: list[tuple[int, int]] = []
+    block_noise: dict[int, list[int]] = {}
+    cur: list[Any] | None = None
+    for seg, start, stop, a, b, noise in pieces:
+        grow = (
+            cur is not None
+            and cur[0] == seg
+            and not whole[seg]
+            and (b - cur[3]) * row_bytes <= limit
+        )
+        if grow:
+            assert cur is not None
+            cur[2], cur[4] = stop, b
+            cur[5] = cur[5] + noise
+            continue
+        if cur is not None:
+            _emit(cur, blocks, spans, block_noise)
+        cur = [seg, start, stop, a, b, list(noise)]
+    if cur is not None:
+        _emit(cur, blocks, spans, block_noise)
     plan = Plan(tuple(blocks), tuple((0, int(n)) for n in seg_lens), max(1, int(chunk)))
     return plan, np.asarray(spans, dtype=np.int64).reshape(-1, 2), block_noise
+
+
+def _emit(
+    cur: list[Any],
+    blocks: list[Block],
+    spans: list[tuple[int, int]],
+    block_noise: dict[int, list[int]],
+) -> None:
+    seg, start, stop, a, b, noise = cur
+    idx = len(blocks)
+    blocks.append(Block(idx, seg, start, stop, start, stop, 0))
+    spans.append((a, b))
+    if noise:
+        block_noise[idx] = list(noise)
 
 
 def run_waveform_pass(
@@ -444,10 +522,14 @@ def run_waveform_pass(
         offsets = np.zeros(n_ch, dtype=np.float32)
     moments_dtype = wf_dtype if wf_dtype.kind == "f" else np.dtype(np.float32)
     noise_slices = list(noise["slices"]) if noise else []
-    job = fix_job_kwargs({k: v for k, v in job_kwargs.items() if v is not None})
+    job = fix_job_kwargs(prefer_threads({k: v for k, v in job_kwargs.items() if v is not None}))
     chunk = ensure_chunk_size(recording, **job)
-    plan, spans, block_noise = _plan(segs, samples, seg_lens, chunk, noise_slices)
     n_jobs = ensure_n_jobs(recording, job.get("n_jobs", 1))
+    whole = [_whole_block_reads(recording, s) for s in range(n_seg)]
+    row_bytes = int(nbefore + nafter) * max(width, 1) * 4
+    plan, spans, block_noise = _plan(
+        segs, samples, seg_lens, chunk, noise_slices, row_bytes, whole, 4 * n_jobs
+    )
     noise_gains, noise_offsets, noise_scale = gains, offsets, False
     if noise:
         noise_scale = bool(noise.get("return_in_uV", True))
@@ -469,7 +551,7 @@ def run_waveform_pass(
         block_noise=block_noise,
         noise_slices=noise_slices,
         seg_lens=seg_lens,
-        whole=[_whole_block_reads(recording, s) for s in range(n_seg)],
+        whole=whole,
         chan_table=table,
         nchan=nchan,
         width=width,
@@ -489,15 +571,6 @@ def run_waveform_pass(
         noise_scale=noise_scale,
         noise_method=(noise or {}).get("method", "mad"),
     )
-    result = PassResult()
-    if store is not None:
-        store.open((int(samples.size), int(nbefore + nafter), int(width)), wf_dtype)
-    moments = None
-    if templates:
-        from memphys.ephys._waveform_numba import empty_moments
-
-        moments = empty_moments(int(num_units), int(nbefore + nafter), int(width))
-    sink = _PassSink(store, moments, bool(std), len(noise_slices))
     engine_job = to_engine_job(
         dict(
             n_jobs=n_jobs,
@@ -507,6 +580,21 @@ def run_waveform_pass(
             max_threads_per_worker=job.get("max_threads_per_worker"),
         )
     )
+    result = PassResult()
+    if store is not None:
+        store.open((int(samples.size), int(nbefore + nafter), int(width)), wf_dtype)
+    if store is not None and len(plan):
+        from memphys.engine import make_executor
+
+        executor = make_executor(engine_job, len(plan)).name
+        if executor in ("serial", "thread", "process"):  # dask workers may be remote
+            task_job["target"] = store.target(executor != "process")
+    moments = None
+    if templates:
+        from memphys.ephys._waveform_numba import empty_moments
+
+        moments = empty_moments(int(num_units), int(nbefore + nafter), int(width))
+    sink = _PassSink(store, moments, bool(std), len(noise_slices))
     if verbose:
         print(f"{job_name}: {len(plan)} blocks of up to {chunk} samples, n_jobs={n_jobs}")
     sources = [_NullSource(n) for n in seg_lens] if seg_lens else [_NullSource(0)]

@@ -85,6 +85,38 @@ class MemoryStore:
             return
         self.array = np.empty(shape, dtype=dtype) if nbytes else np.zeros(shape, dtype=dtype)
 
+    def target(self, shares_memory: bool) -> Any:
+        """What workers may write into directly: this array (workers sharing this
+        process's memory), or a shared-memory buffer for worker processes
+        (``("shm", name, shape, dtype)``; copied into the array at :meth:`finalize`), or
+        None (workers send their blocks)."""
+        if self._npy is not None:
+            return self._npy.target(shares_memory)
+        assert self.array is not None
+        if shares_memory:
+            return self.array
+        if self.array.nbytes == 0:
+            return None
+        try:
+            from multiprocessing.shared_memory import SharedMemory
+
+            self._shm = SharedMemory(create=True, size=self.array.nbytes)
+        except OSError:  # /dev/shm too small: workers send their blocks instead
+            return None
+        return ("shm", self._shm.name, self.array.shape, self.array.dtype.str)
+
+    def _release_shm(self, copy: bool) -> None:
+        shm = getattr(self, "_shm", None)
+        if shm is None:
+            return
+        if copy and self.array is not None:
+            src = np.ndarray(self.array.shape, dtype=self.array.dtype, buffer=shm.buf)
+            self.array[...] = src
+            del src
+        self._shm = None
+        shm.close()
+        shm.unlink()
+
     def write(self, row: int, block: np.ndarray) -> None:
         if self._npy is not None:
             self._npy.write(row, block)
@@ -95,12 +127,14 @@ class MemoryStore:
     def finalize(self) -> np.ndarray:
         if self._npy is not None:
             return self._npy.finalize()
+        self._release_shm(copy=True)
         assert self.array is not None
         return self.array
 
     def abort(self) -> None:
         if self._npy is not None:
             self._npy.abort()
+        self._release_shm(copy=False)
         self.array = None
 
 
@@ -137,6 +171,15 @@ class NpyStore:
         self._mm = np.lib.format.open_memmap(
             self.partial, mode="w+", dtype=self._dtype, shape=self._shape
         )
+
+    def target(self, shares_memory: bool) -> Any:
+        """The memory map (workers sharing this process's memory) or how worker processes
+        map the partial file themselves: ``(path, offset, shape, dtype)``."""
+        if self._mm is None:
+            return None
+        if shares_memory:
+            return self._mm
+        return ("file", str(self.partial), int(self._mm.offset), self._shape, self._dtype.str)
 
     def write(self, row: int, block: np.ndarray) -> None:
         if self._mm is not None:
@@ -180,6 +223,10 @@ class ZarrStore:
         self._buffered = 0
         self._next_row = 0
         self._rows_per_chunk = 1
+
+    def target(self, shares_memory: bool) -> Any:
+        """Zarr chunks are encoded here, in order: workers send their blocks."""
+        return None
 
     def open(self, shape: tuple[int, ...], dtype: Any) -> None:
         from memphys.ephys.zarrextractors import _ChunkFiles, get_default_zarr_compressor
