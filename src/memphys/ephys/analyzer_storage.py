@@ -196,6 +196,7 @@ def write_analyzer(
     caller renames it). Extensions are added afterwards."""
     probegroup = rec_attributes.get("probegroup")
     attrs = _rec_attributes_to_save(rec_attributes)
+    folder.mkdir(parents=True)
     rec_dict = None
     if recording is not None:
         if recording.check_serializability("json"):
@@ -208,7 +209,6 @@ def write_analyzer(
                 stacklevel=4,
             )
     if format == "binary_folder":
-        folder.mkdir(parents=True)
         (folder / "recording_info").mkdir()
         (folder / "extensions").mkdir()
         (folder / "spikeinterface_info.json").write_text(_dumps(_info()), encoding="utf8")

@@ -70,6 +70,10 @@ MERGE_GAP = 256
 #: larger tasks cost less to schedule, above all in worker processes).
 TASK_BYTES = 8 * 1024 * 1024
 
+#: Tasks are grouped into at least this many when there are enough chunks, whatever the
+#: number of jobs (so that the plan, hence the numbers, never depend on ``n_jobs``).
+MIN_TASKS = 16
+
 
 @dataclasses.dataclass
 class PassResult:
@@ -528,7 +532,7 @@ def run_waveform_pass(
     whole = [_whole_block_reads(recording, s) for s in range(n_seg)]
     row_bytes = int(nbefore + nafter) * max(width, 1) * 4
     plan, spans, block_noise = _plan(
-        segs, samples, seg_lens, chunk, noise_slices, row_bytes, whole, 4 * n_jobs
+        segs, samples, seg_lens, chunk, noise_slices, row_bytes, whole, MIN_TASKS
     )
     noise_gains, noise_offsets, noise_scale = gains, offsets, False
     if noise:
