@@ -108,7 +108,8 @@ def test_censor_ms_drops_close_spikes():
     merged, keep, new_ids = apply_merges_to_sorting(s, [[0, 1]], censor_ms=5.0, return_extra=True)
     assert keep.tolist() == [True, False, True, True, True]
     assert merged.to_spike_vector()["sample_index"].tolist() == [100, 200, 400, 401]
-    assert list(merged.unit_ids) == [2, 3] and new_ids == [3]
+    assert list(merged.unit_ids) == [2, 3]
+    assert new_ids == [3]
 
 
 def test_renumbering_reorders_tied_spikes_and_maps_positions():
@@ -149,7 +150,8 @@ def test_split_units(analyzer):
     n = analyzer.sorting.count_num_spikes_per_unit()[u]
     parts = [np.arange(n // 2), np.arange(n // 2, n)]
     split, new_ids = analyzer.split_units({u: parts}, return_new_unit_ids=True)
-    assert u not in split.unit_ids and len(split.unit_ids) == 6
+    assert u not in split.unit_ids
+    assert len(split.unit_ids) == 6
     flags = split.sorting.get_property("is_split")
     assert all(flags[split.sorting.ids_to_indices(new_ids[0])])
     counts = split.sorting.count_num_spikes_per_unit()

@@ -54,7 +54,9 @@ def test_repr_accessors_and_main_channels(gt):
         "SortingAnalyzer: 8 channels - 6 units - 2 segments - memory - sparse - has recording\n"
         "Loaded 0 extensions"
     )
-    assert an.get_num_channels() == 8 and an.get_num_units() == 6 and an.get_num_segments() == 2
+    assert an.get_num_channels() == 8
+    assert an.get_num_units() == 6
+    assert an.get_num_segments() == 2
     assert an.get_num_samples(1) == rec.get_num_samples(1)
     assert an.get_total_samples() == rec.get_total_samples()
     assert an.get_total_duration() == pytest.approx(16.0)
@@ -63,7 +65,9 @@ def test_repr_accessors_and_main_channels(gt):
     assert np.array_equal(an.unit_ids, sorting.unit_ids)
     assert np.array_equal(an.get_channel_locations(), rec.get_channel_locations())
     assert an.get_probe().get_contact_count() == 8
-    assert an.is_sparse() and an.has_recording() and not an.has_temporary_recording()
+    assert an.is_sparse()
+    assert an.has_recording()
+    assert not an.has_temporary_recording()
     assert an.get_sorting_provenance() is None  # memory
     gt_main = rec.ids_to_indices(sorting.get_property("main_channel_id"))
     assert np.array_equal(an.get_main_channels(), gt_main)
@@ -128,7 +132,8 @@ def test_templates_from_random_spikes_equal_from_waveforms(gt):
     np.testing.assert_allclose(slow.data["median"][1], np.median(wfs[units == 1], axis=0))
     assert set(slow.data) == {"average", "std", "median", "percentile_90"}
     templates = slow.get_data(outputs="Templates")
-    assert isinstance(templates, si.Templates) and templates.num_units == 6
+    assert isinstance(templates, si.Templates)
+    assert templates.num_units == 6
     assert templates.is_in_uV
 
 
@@ -141,7 +146,8 @@ def test_dependencies_children_and_errors(gt):
     an.compute(["waveforms", "random_spikes", "templates"])  # any order
     assert an.get_loaded_extension_names() == ["random_spikes", "waveforms", "templates"]
     an.compute("random_spikes", seed=1)
-    assert an.get_extension("waveforms") is None and an.get_extension("templates") is None
+    assert an.get_extension("waveforms") is None
+    assert an.get_extension("templates") is None
     with pytest.raises(ExtractorValueError, match="not a computable extension"):
         an.compute("not_an_extension")
     with pytest.raises(ExtractorValueError, match="operator"):
@@ -194,7 +200,8 @@ def test_custom_extension_saved_as_json_and_npy(gt, tmp_path):
     ]
     back = si.load_sorting_analyzer(tmp_path / "an")
     ext = back.get_extension("counter_test")
-    assert ext.params == {"factor": 2} and ext.data["label"] == "counts"
+    assert ext.params == {"factor": 2}
+    assert ext.data["label"] == "counts"
     sub = back.select_units(back.unit_ids[:2])
     assert sub.get_extension("counter_test").data["count"].shape == (2,)
     an.compute("random_spikes")  # recomputing the parent deletes the child, on disk too
@@ -209,8 +216,10 @@ def test_round_trip_and_exchange_of_formats(gt, tmp_path, fmt):
     saved = an.save_as(format=fmt, folder=tmp_path / "a")
     folder = saved.folder
     back = si.load_sorting_analyzer(folder)
-    assert back.format == fmt and back.sparsity == an.sparsity
-    assert back.return_in_uV == an.return_in_uV and back.peak_sign == an.peak_sign
+    assert back.format == fmt
+    assert back.sparsity == an.sparsity
+    assert back.return_in_uV == an.return_in_uV
+    assert back.peak_sign == an.peak_sign
     assert set(back.get_saved_extension_names()) == set(CORE)
     for name in CORE:
         for key, v in an.get_extension(name).data.items():
@@ -223,7 +232,8 @@ def test_round_trip_and_exchange_of_formats(gt, tmp_path, fmt):
         meta = json.loads(zarray.read_text())
         assert "pickle" not in json.dumps(meta.get("filters"))
     again = back.save_as(format="memory")
-    assert again.format == "memory" and again.has_extension("templates")
+    assert again.format == "memory"
+    assert again.has_extension("templates")
     # set_sorting_property is persisted
     back.set_sorting_property("quality", ["good"] * 6)
     assert "quality" in si.load_sorting_analyzer(folder).get_sorting_property_keys()
@@ -316,7 +326,7 @@ def test_corrupt_folders_name_the_missing_part(gt, tmp_path):
 
 
 def test_recordingless_mode_and_temporary_recording(gt, tmp_path):
-    rec, sorting = gt
+    rec, _sorting = gt
     an = _analyzer(gt, format="binary_folder", folder=tmp_path / "a")
     an.compute(["random_spikes", "templates"])
     back = si.load_sorting_analyzer(tmp_path / "a")
@@ -332,7 +342,8 @@ def test_recordingless_mode_and_temporary_recording(gt, tmp_path):
     with pytest.raises(ExtractorValueError):
         back.set_temporary_recording(rec.select_channels(rec.channel_ids[:4]))
     back.set_temporary_recording(rec)
-    assert back.has_temporary_recording() and "has temporary recording" in repr(back)
+    assert back.has_temporary_recording()
+    assert "has temporary recording" in repr(back)
     back.compute(["waveforms", "templates"])
     saved = back.save_as(format="memory")
     assert not saved.has_temporary_recording()
@@ -363,7 +374,8 @@ def test_lazy_sorting_stays_lazy_in_memory(gt, tmp_path):
     assert lazy2._cached_spike_vector is None
     an = si.create_sorting_analyzer(lazy2, rec, sparse=False, job_kwargs={"progress_bar": False})
     assert an.sorting._cached_spike_vector is None
-    assert an.get_num_units() == 6 and an.unit_ids.tolist() == sorting.unit_ids.tolist()
+    assert an.get_num_units() == 6
+    assert an.unit_ids.tolist() == sorting.unit_ids.tolist()
     an.compute("random_spikes")  # now the spike vector is needed
     assert an.sorting.to_spike_vector().size == sorting.to_spike_vector().size
 

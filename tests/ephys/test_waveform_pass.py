@@ -78,9 +78,11 @@ def test_border_spikes_are_zero_padded_never_read_out_of_bounds():
         rec, spikes, 1, 5, 5, return_in_uV=False, store=MemoryStore(), progress_bar=False
     )
     wfs = res.waveforms
-    assert np.all(wfs[0, :3] == 0) and np.array_equal(wfs[0, 3:], traces[:7])
+    assert np.all(wfs[0, :3] == 0)
+    assert np.array_equal(wfs[0, 3:], traces[:7])
     assert np.array_equal(wfs[1], traces[45:55])
-    assert np.array_equal(wfs[2, :6], traces[94:]) and np.all(wfs[2, 6:] == 0)
+    assert np.array_equal(wfs[2, :6], traces[94:])
+    assert np.all(wfs[2, 6:] == 0)
 
 
 @pytest.mark.parametrize(
@@ -135,7 +137,8 @@ def test_thread_and_process_results_are_bit_identical(data):
         for n, pe in ((1, "thread"), (2, "thread"), (2, "process"))
     ]
     for r in runs[1:]:
-        assert np.array_equal(r.mean, runs[0].mean) and np.array_equal(r.m2, runs[0].m2)
+        assert np.array_equal(r.mean, runs[0].mean)
+        assert np.array_equal(r.m2, runs[0].m2)
 
 
 def test_std_is_stable_with_a_large_offset():
@@ -146,7 +149,7 @@ def test_std_is_stable_with_a_large_offset():
     rec = si.NumpyRecording(traces, 30000.0)
     spikes = np.zeros(2000, dtype=si.minimum_spike_dtype)
     spikes["sample_index"] = np.sort(rng.choice(np.arange(50, n - 50), 2000, replace=False))
-    m, sd = estimate_templates_with_accumulator(
+    _m, sd = estimate_templates_with_accumulator(
         rec, spikes, [0], 5, 5, return_in_uV=False, return_std=True, progress_bar=False
     )
     ref = _reference(rec, spikes, 5, 5, scaled=False).astype(np.float64).std(axis=0)
@@ -196,7 +199,8 @@ def test_read_groups_cover_each_window_once():
 
 def test_channel_table_and_bad_mask():
     table, nchan = channel_table(np.array([[True, False, True], [False, True, False]]), 2, 3)
-    assert nchan.tolist() == [2, 1] and table[0, :2].tolist() == [0, 2]
+    assert nchan.tolist() == [2, 1]
+    assert table[0, :2].tolist() == [0, 2]
     with pytest.raises(ExtractorValueError, match="expected shape"):
         channel_table(np.ones((3, 3), bool), 2, 3)
 
@@ -255,7 +259,8 @@ def test_si_waveform_tools(data, tmp_path):
     mm = extract_waveforms_to_single_buffer(
         rec, spikes, NB, NA, mode="memmap", file_path=tmp_path / "w.npy", progress_bar=False
     )
-    assert isinstance(mm, np.memmap) and np.array_equal(mm, ref)
+    assert isinstance(mm, np.memmap)
+    assert np.array_equal(mm, ref)
     wfs = extract_waveforms_to_single_buffer(
         rec, spikes, sorting.unit_ids, NB, NA, mode="shared_memory", progress_bar=False
     )  # SpikeInterface's development signature, with unit_ids
@@ -290,7 +295,8 @@ def test_npy_store_is_partial_until_complete(tmp_path):
     store = NpyStore(tmp_path / "w.npy")
     store.open((4, 2, 1), np.float32)
     store.write(0, np.ones((2, 2, 1)))
-    assert not (tmp_path / "w.npy").exists() and (tmp_path / "w.npy.partial").exists()
+    assert not (tmp_path / "w.npy").exists()
+    assert (tmp_path / "w.npy.partial").exists()
     store.abort()
     assert not any(tmp_path.iterdir())
 
