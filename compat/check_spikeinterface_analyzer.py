@@ -85,7 +85,7 @@ def build(si: Any, work: Path) -> tuple[Any, Any]:
     )
     probe = pi.generate_linear_probe(num_elec=N_CH, ypitch=20)
     probe.set_device_channel_indices(np.arange(N_CH))
-    rec.set_probe(probe, in_place=True)
+    rec.set_probe(probe)
     labels = np.array([str(u) for u in np.load(work / "labels.npy")])
     sorting = si.NumpySorting.from_samples_and_labels(
         [np.load(work / "samples.npy")], [labels], FS, unit_ids=[str(u) for u in range(N_UNITS)]

@@ -62,7 +62,7 @@ SCRIPT = textwrap.dedent(
     rec.set_channel_offsets(0.0)
     probe = generate_linear_probe(num_elec=n_ch, ypitch=20)
     probe.set_device_channel_indices(np.arange(n_ch))
-    rec.set_probe(probe, in_place=True)
+    rec.set_probe(probe)
     n_spikes = sorting.to_spike_vector().size
     with RssAnonSampler(interval=0.01) as sampler:
         t0 = time.perf_counter()

@@ -249,7 +249,8 @@ def test_zarr_store_has_spikeinterface_layout(gt, tmp_path):
     assert "extensions/waveforms/waveforms/.zarray" in meta
     assert "params" in meta["extensions/templates/.zattrs"]
     wf = json.loads((root / "extensions/waveforms/waveforms/.zarray").read_text())
-    assert wf["compressor"]["cname"] == "zstd"  # SpikeInterface's default codec
+    assert wf["compressor"]["cname"] == "zstd"
+    assert wf["compressor"]["shuffle"] == 1  # byte shuffle: smaller than bit shuffle on floats
 
 
 def test_killed_save_as_never_loads_as_complete(gt, tmp_path):

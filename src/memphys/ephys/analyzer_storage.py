@@ -585,7 +585,7 @@ def _copy_zarr_to_npy(arr: Any, target: Path) -> None:
 def _save_zarr_value(
     root: Any, group: Any, path: Path, name: str, key: str, value: Any, opts: dict[str, Any]
 ) -> None:
-    from memphys.ephys.zarrextractors import get_default_zarr_compressor
+    from memphys.ephys.waveform_stores import analyzer_compressor
 
     if _is_zarr_array(value) and (path / key / ".zarray").is_file():
         try:
@@ -596,7 +596,7 @@ def _save_zarr_value(
     member = path / key
     if member.exists():
         shutil.rmtree(member)
-    compressor = opts.get("compressor", get_default_zarr_compressor())
+    compressor = opts.get("compressor", analyzer_compressor())
     if isinstance(value, np.ndarray) or _is_zarr_array(value):
         if value.dtype.kind == "O":
             raise ExtractorValueError(

@@ -652,7 +652,6 @@ class SortingAnalyzer:
     ) -> Any:
         """Compute one extension (a name: returns it) or several (a list or dict)."""
         from memphys.ephys.job_tools import split_job_kwargs
-
         from memphys.ephys.waveform_pass import prefer_threads
 
         if self._read_only:
