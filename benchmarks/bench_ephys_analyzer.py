@@ -168,8 +168,8 @@ def main() -> None:
             + (f", pool_engine={engine!r}" if engine else "")
         )
 
-        def med(lib: str, key: str) -> float:
-            return float(statistics.median(x.get(key, 0) for x in per_lib[lib]))
+        def med(lib: str, key: str, runs: dict[str, list[dict[str, Any]]] = per_lib) -> float:
+            return float(statistics.median(x.get(key, 0) for x in runs[lib]))
 
         t_si = med("spikeinterface", "seconds") if "spikeinterface" in per_lib else None
         for lib, _ in libs:
