@@ -230,7 +230,7 @@ def mad_from_counts_f64(counts: Any, lo: int, out: Any) -> None:
 
 
 @numba.njit(nogil=True, cache=True)
-def value_range(raw: Any) -> tuple[int, int]:
+def value_range(raw: Any) -> Any:
     """Smallest and largest value of an integer array (2-D)."""
     lo = np.int64(raw[0, 0])
     hi = lo

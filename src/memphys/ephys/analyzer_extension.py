@@ -24,7 +24,7 @@ Examples
 >>> from memphys.ephys.analyzer_extension import get_extension_class, _get_children_dependencies
 >>> get_extension_class("waveforms").depend_on
 ['random_spikes']
->>> _get_children_dependencies("random_spikes")
+>>> _get_children_dependencies("random_spikes")[:2]
 ['waveforms', 'templates']
 """
 
@@ -85,7 +85,7 @@ _foreign_dependencies: dict[str, list[str]] = {
     "template_metrics": ["templates"],
 }
 
-_possible_extensions: list[type] = []
+_possible_extensions: list[Any] = []
 _extension_children: dict[str, list[str]] = {}
 
 
@@ -601,7 +601,7 @@ class _ComputeFunction:
                 stacklevel=2,
             )
             if load_if_exists:
-                ext = sorting_analyzer.get_extension(self.extension_name)
+                ext = sorting_analyzer.get_extension(str(self.extension_name))
                 if ext is not None:
                     return ext
         ext = sorting_analyzer.compute(self.extension_name, *args, **kwargs)

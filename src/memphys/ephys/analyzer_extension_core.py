@@ -36,7 +36,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -82,11 +82,11 @@ class ComputeRandomSpikes(AnalyzerExtension):
 
     extension_name = "random_spikes"
     _si_class_path = "spikeinterface.core.analyzer_extension_core.ComputeRandomSpikes"
-    depend_on: list[str] = []
+    depend_on: ClassVar[list[str]] = []
     need_recording = False
     need_job_kwargs = False
 
-    def _set_params(
+    def _set_params(  # type: ignore[override]
         self,
         method: str = "uniform",
         max_spikes_per_unit: int = 500,
@@ -157,13 +157,15 @@ class ComputeRandomSpikes(AnalyzerExtension):
     def _get_data(self) -> np.ndarray:
         return np.asarray(self.data["random_spikes_indices"])
 
+    _some_spikes: np.ndarray | None = None
+
     def get_random_spikes(self) -> np.ndarray:
         """The selected spikes (a slice of the spike vector, cached)."""
         if getattr(self, "_some_spikes", None) is None:
             spikes = self.sorting_analyzer.sorting.to_spike_vector()
             self._some_spikes = np.asarray(spikes[np.asarray(self.data["random_spikes_indices"])])
-        some: np.ndarray = self._some_spikes
-        return some
+        assert self._some_spikes is not None
+        return self._some_spikes
 
     def set_data(self, ext_data_name: str, ext_data: Any) -> None:
         self._some_spikes = None
@@ -210,7 +212,7 @@ class ComputeWaveforms(AnalyzerExtension):
         assert self.params is not None
         return ms_to_samples(self.params["ms_after"], self.sorting_analyzer.sampling_frequency)
 
-    def _set_params(
+    def _set_params(  # type: ignore[override]
         self, ms_before: float = 1.0, ms_after: float = 2.0, dtype: Any = None
     ) -> dict[str, Any]:
         an = self.sorting_analyzer
@@ -348,7 +350,7 @@ class ComputeNoiseLevels(AnalyzerExtension):
 
     extension_name = "noise_levels"
     _si_class_path = "spikeinterface.core.analyzer_extension_core.ComputeNoiseLevels"
-    depend_on: list[str] = []
+    depend_on: ClassVar[list[str]] = []
     need_recording = True
     need_job_kwargs = True
     need_backward_compatibility_on_load = True
@@ -402,7 +404,7 @@ class BaseSpikeVectorExtension(AnalyzerExtension):
     need_recording = True
     use_nodepipeline = True
     need_job_kwargs = True
-    nodepipeline_variables: list[str] | None = None
+    nodepipeline_variables: ClassVar[list[str] | None] = None
 
     def _set_params(self, **kwargs: Any) -> dict[str, Any]:
         return dict(kwargs)

@@ -81,7 +81,7 @@ def compute_core_fused(
         spikes = rs.get_random_spikes()
         src = wf if wf is not None else tpl
         assert src is not None
-        nbefore, nafter = src.nbefore, src.nafter  # type: ignore[attr-defined]
+        nbefore, nafter = src.nbefore, src.nafter
     noise_req = None
     if noise_ext is not None:
         noise_req, cached = _noise_request(an, noise_ext)
@@ -107,7 +107,7 @@ def compute_core_fused(
         return_in_uV=an.return_in_uV,
         sparsity_mask=mask,
         store=store,
-        dtype=None if wf is None else np.dtype(wf.params["dtype"]),  # type: ignore[index]
+        dtype=None if wf is None else np.dtype(wf.params["dtype"]),
         templates=tpl is not None and any(op in ("average", "std") for op in ops),
         std=tpl is not None and "std" in ops,
         noise=noise_req,
@@ -123,14 +123,14 @@ def compute_core_fused(
         if res.mean is not None:
             assert res.counts is not None
             assert res.m2 is not None
-            tpl._set_from_moments(res.counts, res.mean, res.m2)  # type: ignore[attr-defined]
+            tpl._set_from_moments(res.counts, res.mean, res.m2)
         rest = [op for op in ops if op not in ("average", "std")]
         if rest:
             if templates_from_pass:
                 raise ExtractorValueError(
                     f"Computing templates with operators {rest} requires the 'waveforms' extension"
                 )
-            tpl._compute_and_append_from_waveforms_data(rest, res.waveforms, spikes)  # type: ignore[attr-defined]
+            tpl._compute_and_append_from_waveforms_data(rest, res.waveforms, spikes)
         tpl.data = {_operator_key(op): tpl.data[_operator_key(op)] for op in ops}
     if noise_ext is not None and noise_req is not None:
         levels = res.noise_levels

@@ -471,7 +471,7 @@ def delete_extension(analyzer: Any, name: str) -> None:
 def saved_extension_names(analyzer: Any) -> list[str]:
     """Extensions saved complete (their ``params`` written) in the folder or store."""
     base = Path(analyzer.folder) / "extensions"
-    names = []
+    names: list[str] = []
     if not base.is_dir():
         return names
     for child in sorted(base.iterdir()):

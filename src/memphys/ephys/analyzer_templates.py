@@ -101,7 +101,7 @@ class ComputeTemplates(AnalyzerExtension):
             if "pencentile" in key:
                 self.data[key.replace("pencentile", "percentile")] = self.data.pop(key)
 
-    def _set_params(
+    def _set_params(  # type: ignore[override]
         self, ms_before: float = 1.0, ms_after: float = 2.0, operators: Any = None
     ) -> dict[str, Any]:
         operators = list(operators) if operators else ["average", "std"]

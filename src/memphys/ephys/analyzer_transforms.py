@@ -275,7 +275,7 @@ def transform(
         if recompute:
             new.compute_several_extensions(recompute, save=True, verbose=verbose, **job_kwargs)
     except BaseException:
-        if final is not None:
+        if final is not None and new.folder is not None:
             shutil.rmtree(new.folder, ignore_errors=True)
         raise
     finally:

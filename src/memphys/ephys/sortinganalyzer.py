@@ -428,7 +428,7 @@ class SortingAnalyzer:
                     np.asarray(arr),
                     "extremum",
                     "both",
-                    tpl.nbefore,  # type: ignore[attr-defined]
+                    tpl.nbefore,
                 )
         if self.is_sparse():
             locs = self.get_channel_locations()
@@ -787,7 +787,7 @@ class SortingAnalyzer:
             ext.set_params(save=to_disk, **requests[name])
             if name == "templates" and "waveforms" in instances:
                 wp = instances["waveforms"].params or {}
-                ext.params["ms_before"], ext.params["ms_after"] = wp["ms_before"], wp["ms_after"]  # type: ignore[index]
+                ext.params["ms_before"], ext.params["ms_after"] = wp["ms_before"], wp["ms_after"]
             instances[name] = ext
         t0 = perf_counter()
         try:

@@ -588,46 +588,32 @@ def compute_sparsity(
         _need(threshold is not None, f"For the {method!r} method, give `threshold`.")
     if method == "by_property":
         _need(by_property is not None, "For the 'by_property' method, give `by_property`.")
+    n_ch = int(num_channels or 0)
+    thr = float(threshold or 0.0)
     if method == "best_channels":
         return ChannelSparsity.from_best_channels(
-            obj,
-            int(num_channels),
-            peak_sign=peak_sign,
-            amplitude_mode=amplitude_mode or "extremum",  # type: ignore[arg-type]
+            obj, n_ch, peak_sign=peak_sign, amplitude_mode=amplitude_mode or "extremum"
         )
     if method == "closest_channels":
         return ChannelSparsity.from_closest_channels(
-            obj,
-            int(num_channels),
-            peak_sign=peak_sign,
-            peak_mode=amplitude_mode,  # type: ignore[arg-type]
+            obj, n_ch, peak_sign=peak_sign, peak_mode=amplitude_mode
         )
     if method == "radius":
         return ChannelSparsity.from_radius(
-            obj,
-            float(radius_um),
-            peak_sign=peak_sign,
-            peak_mode=amplitude_mode,  # type: ignore[arg-type]
+            obj, float(radius_um or 0.0), peak_sign=peak_sign, peak_mode=amplitude_mode
         )
     if method == "snr":
         return ChannelSparsity.from_snr(
-            obj,
-            float(threshold),  # type: ignore[arg-type]
-            noise_levels=noise_levels,
-            peak_sign=peak_sign,
-            amplitude_mode=amplitude_mode,
+            obj, thr, noise_levels=noise_levels, peak_sign=peak_sign, amplitude_mode=amplitude_mode
         )
     if method == "amplitude":
         return ChannelSparsity.from_amplitude(
-            obj,
-            float(threshold),
-            amplitude_mode=amplitude_mode,
-            peak_sign=peak_sign,  # type: ignore[arg-type]
+            obj, thr, amplitude_mode=amplitude_mode, peak_sign=peak_sign
         )
     if method == "ptp":
-        return ChannelSparsity.from_ptp(obj, float(threshold), noise_levels=noise_levels)  # type: ignore[arg-type]
+        return ChannelSparsity.from_ptp(obj, thr, noise_levels=noise_levels)
     if method == "energy":
-        return ChannelSparsity.from_energy(obj, float(threshold))  # type: ignore[arg-type]
+        return ChannelSparsity.from_energy(obj, thr)
     return ChannelSparsity.from_property(obj.sorting, obj.recording, str(by_property))
 
 
@@ -752,7 +738,7 @@ def estimate_sparsity(
     if method == "snr":
         return ChannelSparsity.from_snr(
             templates,
-            float(threshold),  # type: ignore[arg-type]
+            float(threshold or 0.0),
             noise_levels=noise_levels,
             peak_sign=peak_sign,
             amplitude_mode=amplitude_mode,
@@ -760,7 +746,7 @@ def estimate_sparsity(
     _need(threshold is not None, "For the 'amplitude' method, give `threshold`.")
     return ChannelSparsity.from_amplitude(
         templates,
-        float(threshold),  # type: ignore[arg-type]
+        float(threshold or 0.0),
         amplitude_mode=amplitude_mode,
         peak_sign=peak_sign,
     )

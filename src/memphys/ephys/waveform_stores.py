@@ -78,6 +78,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self.array: np.ndarray | None = None
         self._npy: NpyStore | None = None
+        self._shm: Any = None
 
     def open(self, shape: tuple[int, ...], dtype: Any) -> None:
         dtype = np.dtype(dtype)

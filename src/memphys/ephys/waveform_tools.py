@@ -213,14 +213,14 @@ def extract_waveforms_to_single_buffer(
     ``"zarr"`` (``file_path`` inside a ``.zarr`` store). Sparse rows (``sparsity_mask``) keep
     each unit's channels first, zero-padded.
     """
-    args = list(args)
-    if args and not isinstance(args[0], numbers.Integral):
-        args.pop(0)  # unit_ids (the development signature)
-    if len(args) < 2:
+    pos = list(args)
+    if pos and not isinstance(pos[0], numbers.Integral):
+        pos.pop(0)  # unit_ids (the development signature)
+    if len(pos) < 2:
         raise ExtractorValueError("extract_waveforms_to_single_buffer needs nbefore and nafter.")
-    nbefore, nafter = _as_int("nbefore", args[0]), _as_int("nafter", args[1])
-    if len(args) > 2:
-        mode = args[2]
+    nbefore, nafter = _as_int("nbefore", pos[0]), _as_int("nafter", pos[1])
+    if len(pos) > 2:
+        mode = pos[2]
     if return_scaled is not None:
         return_in_uV = bool(return_scaled)
     check_in("mode", mode, ("memmap", "shared_memory", "zarr"))
