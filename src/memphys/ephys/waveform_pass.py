@@ -375,10 +375,11 @@ def _plan(
     row_bytes: int,
     whole: list[bool],
     min_tasks: int,
+    task_bytes: int = TASK_BYTES,
 ) -> tuple[Plan, np.ndarray, dict[int, list[int]]]:
     """Tasks: chunks of ``chunk`` samples holding a spike or a noise chunk's start, and
     consecutive such chunks of a segment grouped while their waveforms stay under
-    :data:`TASK_BYTES` (not for sources read whole per chunk), keeping at least
+    ``task_bytes`` (not for sources read whole per chunk), keeping at least
     ``min_tasks`` tasks for the workers."""
     by_chunk: dict[tuple[int, int], list[int]] = {}
     for k, (seg, a, _b) in enumerate(noise_slices):
@@ -396,7 +397,7 @@ def _plan(
             a, b = np.searchsorted(seg_samples, [start, start + chunk])
             pieces.append((seg, start, stop, s0 + int(a), s0 + int(b), by_chunk.get((seg, c), [])))
     total = sum(p[4] - p[3] for p in pieces) * max(row_bytes, 1)
-    limit = min(TASK_BYTES, max(row_bytes, total // max(min_tasks, 1)))
+    limit = min(task_bytes, max(row_bytes, total // max(min_tasks, 1)))
     blocks: list[Block] = []
     spans: list[tuple[int, int]] = []
     block_noise: dict[int, list[int]] = {}
@@ -531,8 +532,17 @@ def run_waveform_pass(
     n_jobs = ensure_n_jobs(recording, job.get("n_jobs", 1))
     whole = [_whole_block_reads(recording, s) for s in range(n_seg)]
     row_bytes = int(nbefore + nafter) * max(width, 1) * 4
+    task_bytes = TASK_BYTES
+    if job.get("chunk_memory") is not None or job.get("total_memory") is not None:
+        from memphys.ephys.core_tools import memory_to_bytes
+
+        if job.get("chunk_memory") is not None:
+            budget = memory_to_bytes(job["chunk_memory"], "chunk_memory")
+        else:
+            budget = memory_to_bytes(job["total_memory"], "total_memory") // max(n_jobs, 1)
+        task_bytes = max(row_bytes, min(TASK_BYTES, budget // 2))  # waveforms + moments
     plan, spans, block_noise = _plan(
-        segs, samples, seg_lens, chunk, noise_slices, row_bytes, whole, MIN_TASKS
+        segs, samples, seg_lens, chunk, noise_slices, row_bytes, whole, MIN_TASKS, task_bytes
     )
     noise_gains, noise_offsets, noise_scale = gains, offsets, False
     if noise:
