@@ -373,7 +373,8 @@ def test_lazy_sorting_stays_lazy_in_memory(gt, tmp_path):
     lazy = si.load(tmp_path / "s")
     lazy2 = si.UnitsSelectionSorting(lazy, unit_ids=lazy.unit_ids)
     assert lazy2._cached_spike_vector is None
-    an = si.create_sorting_analyzer(lazy2, rec, sparse=False, job_kwargs={"progress_bar": False})
+    an = si.create_sorting_analyzer(lazy2, rec, job_kwargs={"progress_bar": False})
+    assert lazy2._cached_spike_vector is None  # main channels known, radius sparsity
     assert an.sorting._cached_spike_vector is None
     assert an.get_num_units() == 6
     assert an.unit_ids.tolist() == sorting.unit_ids.tolist()
