@@ -122,27 +122,57 @@ def test_renumbering_reorders_tied_spikes_and_maps_positions():
     assert np.array_equal(new["sample_index"][pmap], spikes["sample_index"])
 
 
-def test_selection_in_another_order_keeps_waveforms_with_their_spikes():
-    # units that share samples: reordering units reorders those spikes
+def _rows_match_units(an):
+    """Each sparse waveform row holds its spike's window on *its unit's* channels."""
+    some = an.get_extension("random_spikes").get_random_spikes()
+    wfs = an.get_extension("waveforms").data["waveforms"]
+    nb = an.get_extension("waveforms").nbefore
+    traces = an.recording.get_traces(return_in_uV=True)
+    for i in range(len(some)):
+        s, u = int(some["sample_index"][i]), int(some["unit_index"][i])
+        chans = np.flatnonzero(an.sparsity.mask[u])
+        ref = traces[s - nb : s - nb + wfs.shape[1]][:, chans]
+        np.testing.assert_array_equal(wfs[i][:, : chans.size], ref)
+
+
+@pytest.mark.parametrize("fmt", ["memory", "binary_folder"])
+def test_curation_with_tied_spikes_keeps_rows_with_their_spikes(tmp_path, fmt):
+    # three units firing together at many samples, each on its own channel: reordering the
+    # units reorders tied spikes in the spike vector, and every row must follow its spike
     rec = si.generate_recording(num_channels=3, durations=[4.0], seed=1)
     rng = np.random.default_rng(0)
     t = np.sort(rng.choice(np.arange(100, 119_000), 300, replace=False))
-    samples = np.concatenate([t, t[:150], t[150:]])
-    labels = np.concatenate([np.zeros(300, int), np.ones(150, int), np.full(150, 2)])
-    order = np.argsort(samples, kind="stable")
+    samples = np.concatenate([t, t[:150], t[150:], t[::2]])
+    labels = np.concatenate(
+        [np.zeros(300, int), np.ones(150, int), np.full(150, 2), np.full(150, 3)]
+    )
+    order = np.lexsort((labels, samples))
     sorting = si.NumpySorting.from_samples_and_labels(
         [samples[order]], [labels[order]], rec.sampling_frequency
     )
-    an = si.create_sorting_analyzer(sorting, rec, sparse=False)
+    mask = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]], bool)
+    sparsity = si.ChannelSparsity(mask, sorting.unit_ids, rec.channel_ids)
+    an = si.create_sorting_analyzer(
+        sorting, rec, sparsity=sparsity, main_channel_indices=[0, 1, 2, 0]
+    )
     an.compute(
         ["random_spikes", "waveforms"], extension_params={"random_spikes": {"method": "all"}}
     )
-    sub = an.select_units([2, 0])
-    some = sub.get_extension("random_spikes").get_random_spikes()
+    _rows_match_units(an)
+    folder = {} if fmt == "memory" else {"folder": tmp_path / "sel"}
+    sub = an.select_units([2, 0, 3], format=fmt, **folder)
+    assert sub.get_extension("random_spikes").get_data().size == 600
+    _rows_match_units(sub)
+    folder = {} if fmt == "memory" else {"folder": tmp_path / "merge"}
+    merged = an.merge_units(
+        [[1, 2]], new_unit_ids=[-1], merging_mode="soft", format=fmt, sparsity_overlap=0.0, **folder
+    )
+    some = merged.get_extension("random_spikes").get_random_spikes()
     assert np.all(np.diff(some["sample_index"]) >= 0)
-    _rows_match_spikes(sub)
-    merged = an.merge_units([[1, 2]], new_unit_ids=[7])
-    _rows_match_spikes(merged)
+    assert merged.get_extension("random_spikes").get_data().size == 750
+    n = an.sorting.count_num_spikes_per_unit()[3]
+    split = an.split_units({3: [np.arange(0, n, 2), np.arange(1, n, 2)]}, new_unit_ids=[[-2, -3]])
+    _rows_match_units(split)
 
 
 def test_split_units(analyzer):

@@ -59,6 +59,19 @@ __all__ = [
 ]
 
 
+def _mapped_rows(analyzer: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """During a curation (``analyzer._position_map`` set): which random-spike rows survive,
+    in the new spike vector's order, and their new positions."""
+    pmap = getattr(analyzer, "_position_map", None)
+    if pmap is None:
+        return None
+    old = np.asarray(analyzer.get_extension("random_spikes").data["random_spikes_indices"])
+    new = np.asarray(pmap)[old]
+    rows = np.flatnonzero(new >= 0)
+    order = np.argsort(new[rows], kind="stable")
+    return rows[order], new[rows][order]
+
+
 def _ensure_seed(seed: Any) -> int:
     if seed is None:
         seed = np.random.default_rng(seed=None).integers(0, 2**63)
@@ -120,6 +133,9 @@ class ComputeRandomSpikes(AnalyzerExtension):
         )
 
     def _select_units_extension_data(self, unit_ids: Any) -> dict[str, Any]:
+        mapped = _mapped_rows(self.sorting_analyzer)
+        if mapped is not None:
+            return {"random_spikes_indices": mapped[1]}
         sorting = self.sorting_analyzer.sorting
         spikes = sorting.to_spike_vector()
         keep = np.isin(spikes["unit_index"], sorting.ids_to_indices(unit_ids))
@@ -136,6 +152,9 @@ class ComputeRandomSpikes(AnalyzerExtension):
         verbose: bool = False,
         **job_kwargs: Any,
     ) -> dict[str, Any]:
+        mapped = _mapped_rows(self.sorting_analyzer)
+        if mapped is not None:
+            return {"random_spikes_indices": mapped[1]}
         idx = np.asarray(self.data["random_spikes_indices"])
         if keep_mask is None:
             return {"random_spikes_indices": idx.copy()}
@@ -152,6 +171,9 @@ class ComputeRandomSpikes(AnalyzerExtension):
         verbose: bool = False,
         **job_kwargs: Any,
     ) -> dict[str, Any]:
+        mapped = _mapped_rows(self.sorting_analyzer)
+        if mapped is not None:
+            return {"random_spikes_indices": mapped[1]}
         return {"random_spikes_indices": np.asarray(self.data["random_spikes_indices"]).copy()}
 
     def _get_data(self) -> np.ndarray:
@@ -245,7 +267,9 @@ class ComputeWaveforms(AnalyzerExtension):
         return np.asarray(np.isin(some["unit_index"], keep))
 
     def _select_units_extension_data(self, unit_ids: Any) -> dict[str, Any]:
-        return {"waveforms": take_rows(self.data["waveforms"], self._spike_mask(unit_ids))}
+        mapped = _mapped_rows(self.sorting_analyzer)
+        rows = mapped[0] if mapped is not None else self._spike_mask(unit_ids)
+        return {"waveforms": take_rows(self.data["waveforms"], rows)}
 
     def _select_channels_extension_data(self, channel_ids: Any) -> dict[str, Any]:
         return {
@@ -266,7 +290,11 @@ class ComputeWaveforms(AnalyzerExtension):
         rs = self.sorting_analyzer.get_extension("random_spikes")
         some = rs.get_random_spikes()
         wfs = self.data["waveforms"]
-        if keep_mask is not None:
+        mapped = _mapped_rows(self.sorting_analyzer)
+        if mapped is not None:
+            some = some[mapped[0]]
+            wfs = take_rows(wfs, mapped[0])
+        elif keep_mask is not None:
             valid = np.asarray(keep_mask)[rs.get_data()]
             some = some[valid]
             wfs = take_rows(wfs, valid)
@@ -298,6 +326,9 @@ class ComputeWaveforms(AnalyzerExtension):
         verbose: bool = False,
         **job_kwargs: Any,
     ) -> dict[str, Any]:
+        mapped = _mapped_rows(self.sorting_analyzer)
+        if mapped is not None:
+            return {"waveforms": take_rows(self.data["waveforms"], mapped[0])}
         return {"waveforms": materialize(self.data["waveforms"])}
 
     def get_waveforms_one_unit(self, unit_id: Any, force_dense: bool = False) -> np.ndarray:

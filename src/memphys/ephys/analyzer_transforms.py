@@ -173,7 +173,7 @@ def transform(
         _need(folder is not None, f"For format={format!r}, folder must be provided")
         final = _zarr_name(folder) if format == "zarr" else Path(folder)
         _need(not final.exists(), f"Folder {final} already exists")
-    needs_positions = any(n in an.extensions for n in ("random_spikes",)) or bool(an.extensions)
+    needs_positions = bool(an.extensions)
     keep_mask = None
     pmap = None
     sparsity = an.sparsity

@@ -305,8 +305,8 @@ def materialize(arr: Any) -> np.ndarray:
 
 
 def take_rows(arr: Any, rows: Any) -> np.ndarray:
-    """Rows ``rows`` (positions or a boolean mask) of an array, memmap or zarr array, read
-    in row blocks for on-disk arrays."""
+    """Rows ``rows`` (positions in any order, or a boolean mask) of an array, memmap or
+    zarr array; on-disk arrays are read in blocks of about 16 MiB, in increasing order."""
     rows = np.asarray(rows)
     if rows.dtype == bool:
         rows = np.flatnonzero(rows)
@@ -315,16 +315,17 @@ def take_rows(arr: Any, rows: Any) -> np.ndarray:
     out = np.empty((rows.size, *arr.shape[1:]), dtype=arr.dtype)
     if rows.size == 0:
         return out
+    order = np.argsort(rows, kind="stable")
+    srows = rows[order]
     row_bytes = max(1, int(np.prod(arr.shape[1:])) * np.dtype(arr.dtype).itemsize)
     step = max(1, _ROW_BLOCK_BYTES // row_bytes)
     k = 0
-    while k < rows.size:
-        lo = int(rows[k])
+    while k < srows.size:
+        lo = int(srows[k])
         hi = min(lo + step, int(arr.shape[0]))
-        j = int(np.searchsorted(rows, hi, side="left")) if np.all(np.diff(rows) >= 0) else k + 1
-        j = max(j, k + 1)
+        j = max(int(np.searchsorted(srows, hi, side="left")), k + 1)
         block = np.asarray(arr[lo:hi])
-        out[k:j] = block[rows[k:j] - lo]
+        out[order[k:j]] = block[srows[k:j] - lo]
         k = j
     return out
 
