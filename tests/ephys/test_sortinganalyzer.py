@@ -454,3 +454,17 @@ def test_loose_keyword_arguments_warn_like_spikeinterface(gt):
         sorting, rec, sparse=False, return_scaled=False, job_kwargs={"progress_bar": False}
     )
     assert not an2.return_in_uV
+
+
+def test_si_load_opens_analyzers_and_templates(gt, tmp_path):
+    an = _analyzer(gt, format="binary_folder", folder=tmp_path / "a")
+    an.compute(["random_spikes", "templates"])
+    an.save_as(format="zarr", folder=tmp_path / "z")
+    for folder in (tmp_path / "a", tmp_path / "z.zarr"):
+        back = si.load(folder)
+        assert isinstance(back, si.SortingAnalyzer)
+        assert back.has_extension("templates")
+    t = an.get_extension("templates").get_data(outputs="Templates")
+    t.to_zarr(tmp_path / "t.zarr")
+    assert si.load(tmp_path / "t.zarr") == t
+    assert si.load(t.to_dict()) == t
