@@ -38,7 +38,7 @@ from memphys.ephys._check import check_in
 from memphys.ephys.sparsity import ChannelSparsity
 from memphys.errors import ExtractorValueError
 
-__all__ = ["create_sorting_analyzer"]
+__all__ = ["create_sorting_analyzer", "main_channels_without_property"]
 
 _SIGNS = ("both", "neg", "pos")
 _MODES = ("extremum", "at_index", "peak_to_peak")
@@ -363,4 +363,49 @@ def _create_from_dicts(
         backend_options=backend_options,
         sparsity_kwargs=sparsity_kwargs,
         job_kwargs=job_kwargs,
+    )
+
+
+def main_channels_without_property(an: Any) -> np.ndarray:
+    """Main channels of an analyzer whose sorting has no usable ``main_channel_id`` (an
+    older analyzer, or no recording to map ids): the templates' peak channels, else the
+    channel nearest the centre of each unit's sparse channels, else an estimate from the
+    recording.
+
+    Raises
+    ------
+    memphys.errors.ExtractorValueError
+        For a dense analyzer without templates, waveforms or recording.
+    """
+    from memphys.ephys.template_tools import (
+        _get_main_channel_from_template_array,
+        estimate_main_channel_from_recording,
+    )
+
+    tpl = an.get_extension("templates")
+    if tpl is not None:
+        arr = tpl.data.get("average", tpl.data.get("median"))
+        if arr is not None:
+            return _get_main_channel_from_template_array(
+                np.asarray(arr), "extremum", "both", tpl.nbefore
+            )
+    if an.is_sparse():
+        locs = an.get_channel_locations()
+        out = []
+        for chans in an.sparsity.unit_id_to_channel_indices.values():
+            centre = np.average(locs[chans], axis=0)
+            out.append(int(np.argmin(np.linalg.norm(locs - centre, axis=1))))
+        return np.asarray(out, dtype=np.int64)
+    if an.has_recording() or an.has_temporary_recording():
+        return estimate_main_channel_from_recording(
+            an.recording,
+            an.sorting,
+            peak_sign="both",
+            peak_mode="extremum",
+            num_spikes_for_main_channel=100,
+        )
+    raise ExtractorValueError(
+        "This analyzer is dense, and has no attached recording, waveforms or templates: "
+        "its main channels cannot be estimated. Attach a recording "
+        "(set_temporary_recording) or re-create the analyzer."
     )

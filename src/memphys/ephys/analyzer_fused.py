@@ -18,7 +18,7 @@ import numpy as np
 
 from memphys.errors import ExtractorValueError
 
-__all__ = ["compute_core_fused", "waveform_store"]
+__all__ = ["compute_core_fused", "compute_fused_extensions", "waveform_store"]
 
 
 def waveform_store(ext: Any, save_to_disk: bool) -> Any:
@@ -136,3 +136,46 @@ def compute_core_fused(
         levels = res.noise_levels
         noise_ext.data["noise_levels"] = levels
         rec.set_property(noise_req["key"], levels)
+
+
+def compute_fused_extensions(
+    an: Any,
+    requests: dict[str, dict[str, Any]],
+    save: bool,
+    verbose: bool,
+    job_kwargs: dict[str, Any],
+) -> None:
+    """Create, compute (one pass), save and register the requested core extensions of
+    ``an``; on failure none of them is kept (nor left on disk)."""
+    from time import perf_counter
+
+    from memphys.ephys.analyzer_extension import _require_class
+
+    if not (an.has_recording() or an.has_temporary_recording()):
+        raise ExtractorValueError(f"Extensions {list(requests)} require the recording")
+    to_disk = save and an.format != "memory" and not an.is_read_only()
+    instances: dict[str, Any] = {}
+    for name in ("waveforms", "templates", "noise_levels"):
+        if name not in requests:
+            continue
+        ext = _require_class(name)(an)
+        ext.set_params(save=to_disk, **requests[name])
+        if name == "templates" and "waveforms" in instances:
+            wp = instances["waveforms"].params or {}
+            ext.params["ms_before"], ext.params["ms_after"] = wp["ms_before"], wp["ms_after"]
+        instances[name] = ext
+    t0 = perf_counter()
+    try:
+        compute_core_fused(an, instances, save=to_disk, verbose=verbose, **job_kwargs)
+        runtime = perf_counter() - t0
+        for name, ext in instances.items():
+            ext.run_info = {"run_completed": True, "runtime_s": runtime}
+            if to_disk:
+                ext.save()
+            an.extensions[name] = ext
+    except BaseException:
+        for name, ext in instances.items():
+            an.extensions.pop(name, None)
+            if to_disk:
+                ext._delete_extension_folder()
+        raise

@@ -416,42 +416,11 @@ class SortingAnalyzer:
         return self._main_channel_indices
 
     def _compute_main_channel_backwards_compatibility(self) -> np.ndarray:
-        """Main channels without a recording: the templates' peak channels, else the channel
-        nearest the centre of the unit's sparse channels, else estimated from the recording."""
-        from memphys.ephys.template_tools import _get_main_channel_from_template_array
+        """Main channels of an analyzer without a recording (see
+        :func:`memphys.ephys.analyzer_create.main_channels_without_property`)."""
+        from memphys.ephys.analyzer_create import main_channels_without_property
 
-        tpl = self.get_extension("templates")
-        if tpl is not None:
-            arr = tpl.data.get("average", tpl.data.get("median"))
-            if arr is not None:
-                return _get_main_channel_from_template_array(
-                    np.asarray(arr),
-                    "extremum",
-                    "both",
-                    tpl.nbefore,
-                )
-        if self.is_sparse():
-            locs = self.get_channel_locations()
-            out = []
-            for chans in self.sparsity.unit_id_to_channel_indices.values():  # type: ignore[union-attr]
-                centre = np.average(locs[chans], axis=0)
-                out.append(int(np.argmin(np.linalg.norm(locs - centre, axis=1))))
-            return np.asarray(out, dtype=np.int64)
-        if self.has_recording() or self.has_temporary_recording():
-            from memphys.ephys.template_tools import estimate_main_channel_from_recording
-
-            return estimate_main_channel_from_recording(
-                self.recording,
-                self.sorting,
-                peak_sign="both",
-                peak_mode="extremum",
-                num_spikes_for_main_channel=100,
-            )
-        raise ExtractorValueError(
-            "This analyzer is dense, and has no attached recording, waveforms or templates: "
-            "its main channels cannot be estimated. Attach a recording "
-            "(set_temporary_recording) or re-create the analyzer."
-        )
+        return main_channels_without_property(self)
 
     def get_main_channels(self, outputs: str = "index", with_dict: bool = False) -> Any:
         """Each unit's main channel, as positions (``outputs="index"``) or ids."""
@@ -770,40 +739,9 @@ class SortingAnalyzer:
         verbose: bool,
         job_kwargs: dict[str, Any],
     ) -> None:
-        from time import perf_counter
+        from memphys.ephys.analyzer_fused import compute_fused_extensions
 
-        from memphys.ephys.analyzer_fused import compute_core_fused
-
-        _need(
-            self.has_recording() or self.has_temporary_recording(),
-            f"Extensions {list(requests)} require the recording",
-        )
-        to_disk = save and self.format != "memory" and not self.is_read_only()
-        instances: dict[str, AnalyzerExtension] = {}
-        for name in ("waveforms", "templates", "noise_levels"):
-            if name not in requests:
-                continue
-            ext = _require_class(name)(self)
-            ext.set_params(save=to_disk, **requests[name])
-            if name == "templates" and "waveforms" in instances:
-                wp = instances["waveforms"].params or {}
-                ext.params["ms_before"], ext.params["ms_after"] = wp["ms_before"], wp["ms_after"]
-            instances[name] = ext
-        t0 = perf_counter()
-        try:
-            compute_core_fused(self, instances, save=to_disk, verbose=verbose, **job_kwargs)
-            runtime = perf_counter() - t0
-            for name, ext in instances.items():
-                ext.run_info = {"run_completed": True, "runtime_s": runtime}
-                if to_disk:
-                    ext.save()
-                self.extensions[name] = ext
-        except BaseException:
-            for name, ext in instances.items():
-                self.extensions.pop(name, None)
-                if to_disk:
-                    ext._delete_extension_folder()
-            raise
+        compute_fused_extensions(self, requests, save, verbose, job_kwargs)
 
     def get_saved_extension_names(self) -> list[str]:
         _need(
