@@ -53,7 +53,21 @@ _LAZY: dict[str, str] = {
     "plot_events": "memphys.plot.events",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "EnvelopeOp",
+    "TracesPlot",
+    "column_edges",
+    "plot_events",
+    "plot_perievent",
+    "plot_probe",
+    "plot_psd",
+    "plot_sparsity",
+    "plot_traces",
+    "plot_tuning_curves",
+    "plot_unit_templates",
+    "plot_unit_waveforms",
+    "trace_envelope",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -15,7 +15,7 @@ __all__ = ["minmax_columns"]
 
 
 @numba.njit(nogil=True, cache=True)
-def _minmax_int(x, bounds, lo, hi):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _minmax_int(x, bounds, lo, hi):  # pragma: no cover - compiled
     c = x.shape[1]
     for k in range(len(bounds) - 1):
         a = bounds[k]
@@ -33,7 +33,7 @@ def _minmax_int(x, bounds, lo, hi):  # type: ignore[no-untyped-def]  # pragma: n
 
 
 @numba.njit(nogil=True, cache=True)
-def _minmax_float(x, bounds, lo, hi):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _minmax_float(x, bounds, lo, hi):  # pragma: no cover - compiled
     c = x.shape[1]
     nan = np.zeros(c, dtype=np.bool_)
     for k in range(len(bounds) - 1):

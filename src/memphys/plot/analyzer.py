@@ -63,7 +63,7 @@ def _nbefore(ext: Any, fs: float) -> int:
     if nb is not None:
         return int(nb)
     params = getattr(ext, "params", {}) or {}
-    return int(round(float(params.get("ms_before", 1.0)) * fs / 1000.0))
+    return round(float(params.get("ms_before", 1.0)) * fs / 1000.0)
 
 
 def _scales(locations: np.ndarray, peak: float, n_samples: int) -> tuple[float, float]:
@@ -93,7 +93,7 @@ def _grid(n: int, ax: Any, per: tuple[float, float]) -> list[Any]:
     plt = pyplot()
     cols = min(n, 6)
     rows = int(np.ceil(n / cols))
-    fig, grid = plt.subplots(
+    _fig, grid = plt.subplots(
         rows, cols, figsize=(per[0] * cols, per[1] * rows), squeeze=False, layout="constrained"
     )
     axes = list(grid.ravel())
@@ -277,10 +277,9 @@ def _draw(
             for ch in chans:
                 x0, y0 = locations[ch]
                 if sd is not None:
-                    a.fill_between(
-                        x0 + t, y0 + (tpl[:, ch] - sd[:, ch]) * ys, y0 + (tpl[:, ch] + sd[:, ch]) * ys,
-                        color=c, alpha=0.2, lw=0,
-                    )  # fmt: skip
+                    low = y0 + (tpl[:, ch] - sd[:, ch]) * ys
+                    high = y0 + (tpl[:, ch] + sd[:, ch]) * ys
+                    a.fill_between(x0 + t, low, high, color=c, alpha=0.2, lw=0)
                 (line,) = a.plot(x0 + t, y0 + tpl[:, ch] * ys, color=line_color, lw=1.0)
                 lines.append(line)
         out_lines[u] = lines

@@ -105,6 +105,7 @@ class EnvelopeOp(BlockOp):
     def finish(self, result: Any) -> tuple[np.ndarray, np.ndarray]:
         lo: np.ndarray | None = None
         hi: np.ndarray | None = None
+        seen = np.zeros(self.n_columns, dtype=bool)
         for payload in result:
             if payload is None:
                 continue
@@ -113,16 +114,16 @@ class EnvelopeOp(BlockOp):
                 width = plo.shape[1]
                 lo = np.full((self.n_columns, width), np.nan)
                 hi = np.full((self.n_columns, width), np.nan)
-            seen_lo = lo[cols]
-            seen_hi = hi[cols]
             new_lo = plo.astype(np.float64)
             new_hi = phi.astype(np.float64)
-            first = np.isnan(seen_lo) & ~np.isnan(new_lo)
-            # NaN in a column propagates (numpy's min/max), an unseen column takes the block's
-            both_lo = np.where(first, new_lo, np.minimum(seen_lo, new_lo))
-            both_hi = np.where(first, new_hi, np.maximum(seen_hi, new_hi))
-            lo[cols] = both_lo
-            hi[cols] = both_hi
+            again = seen[cols]  # a column split between blocks: combine (NaN propagates)
+            if again.any():
+                c = cols[again]
+                new_lo[again] = np.minimum(lo[c], new_lo[again])
+                new_hi[again] = np.maximum(hi[c], new_hi[again])
+            lo[cols] = new_lo
+            hi[cols] = new_hi
+            seen[cols] = True
         if lo is None or hi is None:
             return np.full((self.n_columns, 0), np.nan), np.full((self.n_columns, 0), np.nan)
         return lo, hi

@@ -83,8 +83,9 @@ def event_times(obj: Any, start: float, end: float, segment_index: int = 0) -> A
         if t.size and not np.all(np.isfinite(t)):
             raise value_error("events", "finite times in seconds", obj)
     t = np.sort(t)
-    a, b = np.searchsorted(t, [start, end], side="left")[0], np.searchsorted(t, end, "right")
-    return "times", {"": t[int(a) : int(b)]}
+    a = int(np.searchsorted(t, start, side="left"))
+    b = int(np.searchsorted(t, end, side="right"))
+    return "times", {"": t[a:b]}
 
 
 def plot_events(
@@ -139,7 +140,7 @@ def plot_events(
         verts = [[(a, 0.0), (a, 1.0), (b, 1.0), (b, 0.0)] for a, b in zip(s, e, strict=True)]
         from matplotlib.collections import PolyCollection
 
-        coll = PolyCollection(
+        spans = PolyCollection(
             verts,
             transform=trans,
             facecolors=color or COLORS[2],
@@ -148,8 +149,8 @@ def plot_events(
             zorder=0,
             label=label,
         )
-        ax.add_collection(coll, autolim=False)
-        return [coll]
+        ax.add_collection(spans, autolim=False)
+        return [spans]
     artists = []
     for k, (name, t) in enumerate(payload.items()):
         c = color or COLORS[(k + 1) % len(COLORS)]

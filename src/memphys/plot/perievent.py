@@ -34,12 +34,12 @@ def _axes(ax: Any, two: bool) -> tuple[Any, Any]:
     if ax is None:
         plt = pyplot()
         if two:
-            fig, (a, b) = plt.subplots(
+            _fig, (a, b) = plt.subplots(
                 2, 1, sharex=True, figsize=(5.5, 5.0), layout="constrained",
                 gridspec_kw={"height_ratios": [2.2, 1]},
             )  # fmt: skip
             return a, b
-        fig, a = plt.subplots(figsize=(5.5, 4.0), layout="constrained")
+        _fig, a = plt.subplots(figsize=(5.5, 4.0), layout="constrained")
         return a, None
     if isinstance(ax, Sequence) or (isinstance(ax, np.ndarray) and ax.size == 2):
         a, b = list(np.ravel(np.asarray(ax, dtype=object)))
@@ -97,7 +97,7 @@ def plot_perievent(
         if unit is None:
             if len(data) != 1:
                 raise value_error("unit", f"one of the group's units {list(data.keys())}", unit)
-            unit = list(data.keys())[0]
+            unit = next(iter(data.keys()))
         data = data[unit]
         kind = type(data).__name__
     if kind == "TsdFrame":

@@ -52,6 +52,13 @@ def _probegroup(obj: Any) -> tuple[Any, np.ndarray | None]:
     )
 
 
+def _shanks(probe: Any, n: int) -> np.ndarray:
+    """The shank id of each contact ("" when unknown)."""
+    ids = getattr(probe, "shank_ids", None)
+    arr = np.atleast_1d(np.asarray(ids if ids is not None else "", dtype=str))
+    return np.broadcast_to(arr, (n,)) if arr.size in (1, n) else np.full(n, "")
+
+
 def plot_probe(
     obj: Any,
     ax: Any = None,
@@ -108,7 +115,7 @@ def plot_probe(
                 else [str(j) for j in range(n)]
             )
         labels_all += labels
-        shanks = np.asarray(getattr(probe, "shank_ids", np.array([""] * n)))
+        shanks = _shanks(probe, n)
         if values is not None:
             colors = None
             v = np.asarray(values, dtype=np.float64)
@@ -139,8 +146,8 @@ def plot_probe(
     ax.set_xlabel("x (µm)", color=TEXT)
     ax.set_ylabel("y (µm)", color=TEXT)
     n_shanks = sum(
-        len(np.unique(p.shank_ids)) if np.all(np.asarray(p.shank_ids) != "") else 1
-        for p in group.probes
+        len(np.unique(sh)) if np.all(sh != "") else 1
+        for sh in (_shanks(p, p.get_contact_count()) for p in group.probes)
     )
     ax.set_title(
         title

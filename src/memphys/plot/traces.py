@@ -196,6 +196,7 @@ def _recording_source(rec: Any, segment_index: int | None, return_in_uV: bool | 
     if not 0 <= seg < n_seg:
         raise value_error("segment_index", f"one of 0 .. {n_seg - 1}", segment_index)
     n = int(rec.get_num_samples(segment_index=seg))
+    index: Any
     if rec.has_time_vector(segment_index=seg):
         index = ExplicitTimeIndex(np.asarray(rec.get_times(segment_index=seg)), check=False)
     else:
@@ -398,6 +399,8 @@ def plot_traces(
     if mode == "auto":
         mode = "lines" if i1 - i0 <= 2 * columns else "envelope"
     sel: Any = slice(int(idx[0]), int(idx[-1]) + 1) if _contiguous(idx) else idx
+    if len(src.array.shape) == 1:
+        sel = None
     result = TracesPlot(ax, mode, [], src.channel_ids[idx], idx, np.zeros(len(idx)), 1.0)
     result.units = src.units
     if mode == "lines":
@@ -433,7 +436,8 @@ def plot_traces(
     result.offsets, result.spacing = offsets.astype(np.float64), step
     colors = _colors(src, idx, color)
     if mode == "lines":
-        assert result.times is not None and result.values is not None
+        assert result.times is not None
+        assert result.values is not None
         t = result.times
         brk = _breaks(t, src.epochs)
         for j in range(len(idx)):
@@ -445,7 +449,8 @@ def plot_traces(
             (line,) = ax.plot(xs, y, color=colors[j], linewidth=0.6)
             result.artists.append(line)
     else:
-        assert result.edges is not None and result.envelope is not None
+        assert result.edges is not None
+        assert result.envelope is not None
         centers = 0.5 * (result.edges[:-1] + result.edges[1:])
         lo, hi = result.envelope
         for j in range(len(idx)):

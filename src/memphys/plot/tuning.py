@@ -137,7 +137,7 @@ def plot_tuning_curves(
         plt = pyplot()
         cols = int(np.ceil(np.sqrt(n)))
         rows = int(np.ceil(n / cols))
-        fig, grid = plt.subplots(
+        _fig, grid = plt.subplots(
             rows, cols, figsize=(2.4 * cols, 2.2 * rows), squeeze=False, layout="constrained"
         )
         axes = list(grid.ravel())
