@@ -430,7 +430,7 @@ def plot_traces(
             hi[np.isnan(shi)] = np.nan
         result.edges, result.row_edges, result.envelope = edges, row_edges, (lo, hi)
         amp = _spread(lo, hi)
-    step = float(spacing) if spacing is not None else 1.1 * amp
+    step = float(spacing) if spacing is not None else (1.1 if mode == "lines" else 1.3) * amp
     rank, by_depth = _order(src, idx, order_by_depth)
     offsets = rank * step
     result.offsets, result.spacing = offsets.astype(np.float64), step
