@@ -15,7 +15,12 @@ __all__ = ["write_demo_figure"]
 
 
 def write_demo_figure(
-    eeg: Any, path: Path, *, n_jobs: int = 2, progress: bool = False, band: tuple = (5.0, 12.0)
+    eeg: Any,
+    path: Path,
+    *,
+    n_jobs: int = 2,
+    progress: bool = False,
+    band: tuple[float, float] = (5.0, 12.0),
 ) -> Path:
     """Draw the demo's three panels of ``eeg`` (a lazy TsdFrame) into ``path``."""
     from matplotlib.figure import Figure
@@ -27,7 +32,7 @@ def write_demo_figure(
     rate = float(eeg.rate)
     t0, t1 = float(eeg.start_time()), float(eeg.end_time())
     duration = t1 - t0
-    job = {"n_jobs": n_jobs, "pool_engine": "thread", "progress_bar": progress}
+    job: dict[str, Any] = {"n_jobs": n_jobs, "pool_engine": "thread", "progress_bar": progress}
     fig = Figure(figsize=(12.0, 9.0), dpi=100, layout="constrained")
     grid = fig.add_gridspec(2, 2, height_ratios=[1.25, 1.0], width_ratios=[1.6, 1.0])
     whole = fig.add_subplot(grid[0, :])

@@ -226,7 +226,7 @@ def traces_command(
         save_figure(fig, dst, dpi)
     click.echo(
         f"wrote {dst} ({len(out.channel_ids)} channels, "
-        + ("samples" if out.mode == "lines" else f"min/max of {len(out.edges) - 1} columns")
+        + ("samples" if out.edges is None else f"min/max of {len(out.edges) - 1} columns")
         + ")"
     )
 
