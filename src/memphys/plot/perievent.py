@@ -13,7 +13,7 @@ Examples
 >>> spikes = nap.Ts(t=np.array([0.5, 1.1, 1.2, 2.9, 3.05]))
 >>> out = plot_perievent(spikes, nap.Ts(t=[1.0, 3.0]), window=0.5, binsize=0.1)
 >>> len(out["raster"].get_segments()), out["counts"].sum()
-(4, np.int64(4))
+(5, np.int64(5))
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``plot_traces``: a window of a Tsd, TsdFrame or recording, of any length, in bounded memory.
 
-A window with at most two samples per pixel column is read once and drawn sample by
+A window with at most four samples per pixel column is read once and drawn sample by
 sample. A longer one is drawn as its envelope: the minimum and maximum of the samples in
 each pixel column, computed through the engine by :class:`~memphys.plot.EnvelopeOp`
 (one pass over the window's rows in blocks, any executor), so an hour of a 384-channel
@@ -33,6 +33,9 @@ from memphys.plot.envelope import column_edges, trace_envelope
 __all__ = ["TracesPlot", "plot_traces", "nice_number"]
 
 MODES = ("auto", "lines", "envelope")
+
+#: ``mode="auto"`` draws samples up to this many per pixel column, the envelope beyond.
+LINES_PER_COLUMN = 4
 
 
 @dataclasses.dataclass
@@ -329,7 +332,7 @@ def plot_traces(
     ax : matplotlib Axes, optional
         Where to draw (default: a new figure).
     mode : {"auto", "lines", "envelope"}
-        ``"auto"`` draws samples when the window has at most two per pixel column of
+        ``"auto"`` draws samples when the window has at most four per pixel column of
         ``ax`` and the envelope otherwise.
     spacing : float, optional
         Vertical distance between channels (default: from the amplitude of the drawn
@@ -397,7 +400,7 @@ def plot_traces(
     ax = new_axes(ax, figsize=(10.0, min(8.0, 1.5 + 0.25 * len(idx))))
     columns = int(n_columns) if n_columns is not None else axes_pixels(ax)
     if mode == "auto":
-        mode = "lines" if i1 - i0 <= 2 * columns else "envelope"
+        mode = "lines" if i1 - i0 <= LINES_PER_COLUMN * columns else "envelope"
     sel: Any = slice(int(idx[0]), int(idx[-1]) + 1) if _contiguous(idx) else idx
     if len(src.array.shape) == 1:
         sel = None
