@@ -37,7 +37,7 @@ print(out.mode, out.envelope[0].shape)
 start = 600.0
 window = eeg.restrict(nap.IntervalSet(start, start + 2.0))
 ch0 = np.asarray(window.values[:, 0], dtype=np.float64)
-events = nap.Ts(t=np.asarray(window.t)[ch0 < ch0.mean() - 5 * ch0.std()])
+events = nap.Ts(t=np.asarray(window.t)[1:][np.diff(ch0) < -150])
 fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
 out = plot_traces(eeg, start, start + 2.0, events={"transients": events}, ax=ax)
 print(out.mode, len(out.times))

@@ -472,7 +472,9 @@ def plot_traces(
 
         result.events = plot_events(events, ax, start, end, segment_index=segment_index or 0)
         if any(a.get_label() and not a.get_label().startswith("_") for a in result.events):
-            ax.legend(loc="upper right", fontsize=7, frameon=False)
+            ax.legend(
+                loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=6, fontsize=7, frameon=False
+            )
     return result
 
 
