@@ -32,6 +32,8 @@ __all__ = [
     "MemphysOSError",
     "ExtractorValueError",
     "MemphysFileExistsError",
+    "StreamNotFoundError",
+    "ProbeMismatchError",
 ]
 
 
@@ -114,3 +116,13 @@ class ExtractorValueError(MemphysValueError, AssertionError):
 
 class MemphysFileExistsError(MemphysError, FileExistsError):
     """An output file or folder exists and overwriting it was not asked for."""
+
+
+class StreamNotFoundError(ExtractorValueError):
+    """A stream, block or experiment that a recording does not hold (the message lists the
+    ones it does), or none named when it holds several."""
+
+
+class ProbeMismatchError(ExtractorValueError):
+    """A probe (file) that does not describe the recording: its contact count differs from
+    the channel count, or its wiring does not cover the channels."""
