@@ -4,6 +4,8 @@ read their inputs with the same options as ``info``/``convert``."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -91,15 +93,82 @@ def test_probe_of_a_recording_folder(tmp_path):
     assert "(8 channels" in result.output
 
 
-def test_templates_command_needs_an_analyzer(tmp_path):
+@pytest.fixture(scope="module")
+def analyzer_folder(tmp_path_factory):
+    """A sparse binary-folder analyzer of a generated ground-truth recording (16 channels,
+    5 units), its recording saved first so that the analyzer keeps a link to it."""
     import memphys.ephys as si
 
+    root = tmp_path_factory.mktemp("analyzer")
+    rec, sorting = si.generate_ground_truth_recording(
+        durations=[5.0], num_channels=16, num_units=5, seed=11
+    )
+    with warnings.catch_warnings():  # its provenance (an in-memory generator) is not stored
+        warnings.simplefilter("ignore", UserWarning)
+        rec = rec.save(folder=root / "rec", progress_bar=False)
+    an = si.create_sorting_analyzer(
+        sorting, rec, format="binary_folder", folder=root / "an", sparse=True,
+        sparsity_kwargs={"radius_um": 50.0},
+    )  # fmt: skip
+    an.compute(["random_spikes", "templates"], progress_bar=False)
+    return root / "an"
+
+
+def test_templates_of_a_saved_analyzer(analyzer_folder, tmp_path, monkeypatch):
+    import memphys.ephys as si
+    import memphys.plot
+
+    drawn = []
+    original = memphys.plot.plot_unit_templates
+
+    def spy(*args, **kwargs):
+        drawn.append(original(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(memphys.plot, "plot_unit_templates", spy)
+    out = tmp_path / "tpl.png"
+    result = CliRunner().invoke(
+        main, ["plot", "templates", str(analyzer_folder), "-o", str(out), "--dpi", "80"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out} (5 units)" in result.output
+    shape, dark = _image(out)
+    assert shape[:2] == (round(3.6 * 80), round(2.2 * 5 * 80))  # one column per unit
+    assert 0.005 < dark < 0.5
+    # what was drawn is the saved analyzer's templates on each unit's sparse channels
+    an = si.load_sorting_analyzer(analyzer_folder)
+    average = an.get_extension("templates").get_data()
+    locs = an.get_channel_locations()
+    (res,) = drawn
+    assert list(res["lines"]) == list(an.unit_ids)
+    for k, u in enumerate(an.unit_ids):
+        chans = np.flatnonzero(an.sparsity.mask[k])
+        assert 0 < len(chans) < 16
+        np.testing.assert_array_equal(res["channel_indices"][u], chans)
+        for line, ch in zip(res["lines"][u], chans, strict=True):
+            y = (np.asarray(line.get_ydata()) - locs[ch, 1]) / res["y_scale"]
+            np.testing.assert_allclose(y, average[k, :, ch], rtol=1e-6, atol=1e-6)
+
+    # --units: a subset, in the order asked; unknown ids are a one-line error
+    units = f"{an.unit_ids[3]},{an.unit_ids[1]}"
+    result = CliRunner().invoke(
+        main, ["plot", "templates", str(analyzer_folder), "--units", units, "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert list(drawn[-1]["lines"]) == [an.unit_ids[3], an.unit_ids[1]]
+    result = CliRunner().invoke(
+        main, ["plot", "templates", str(analyzer_folder), "--units", "nope", "-o", str(out)]
+    )
+    assert result.exit_code == 1
+    assert "Invalid option --units" in result.output
+
+
+def test_templates_command_needs_an_analyzer(tmp_path):
     folder = tmp_path / "analyzer"
     folder.mkdir()
     result = CliRunner().invoke(main, ["plot", "templates", str(folder)])
-    assert result.exit_code != 0
-    if not hasattr(si, "load_sorting_analyzer"):
-        assert "load_sorting_analyzer" in result.output
+    assert result.exit_code == 1
+    assert "is not a valid SortingAnalyzer" in result.output
     assert "Traceback" not in result.output
 
 
