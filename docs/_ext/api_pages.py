@@ -49,11 +49,60 @@ def _names() -> list[tuple[str, str, str, str, list[str]]]:
          "reducers and job kwargs; `memphys.core.apply_blocks` runs an operation on a time "
          "series (see *Adding an out-of-core analysis*).",
          "memphys.engine", engine),
-        ("ephys", "Recordings (SpikeInterface's API)",
-         "`import memphys.ephys as si`: SpikeInterface-core 0.105's recordings over "
-         "memphys's lazy sources and engine.",
-         "memphys.ephys", list(memphys.ephys.__all__)),
-    ]  # fmt: skip
+    ] + _ephys_parts(list(memphys.ephys.__all__))  # fmt: skip
+
+
+#: The SpikeInterface face's pages: (page, title, introduction, defining modules). A name
+#: goes to the page of the module that defines it (``memphys.ephys.<module>``); names of
+#: modules not listed here go to the first page, so that no public name is left out.
+EPHYS_PAGES: list[tuple[str, str, str, tuple[str, ...]]] = [
+    ("ephys-recordings", "Recordings (SpikeInterface's API)",
+     "`import memphys.ephys as si`: SpikeInterface-core 0.105's recordings over memphys's "
+     "lazy sources and engine, their folders and stores, channel and segment tools.",
+     ("base", "baserecording", "baserecordingsnippets", "astyperecording", "binaryfolder",
+      "binaryrecordingextractor", "channelsaggregationrecording", "channelslice",
+      "frameslicerecording", "numpyextractors", "recording_tools", "segmentutils",
+      "time_series", "zarrextractors", "probes", "loading")),
+    ("ephys-sortings", "Sortings, events and snippets",
+     "Spike sortings, events and waveform snippets, their folders, stores and selections.",
+     ("basesorting", "baseevent", "basesnippets", "frameslicesorting", "npysnippets",
+      "npzsortingextractor", "numpysorting", "nwbsorting", "sorting_segments",
+      "sorting_segmentutils", "sorting_tools", "sortingfolder", "snippets_tools",
+      "spike_selection", "unitsaggregation", "unitsselection", "zarrsorting")),
+    ("ephys-analyzer", "SortingAnalyzer, templates and sparsity",
+     "`create_sorting_analyzer` and its core extensions (random spikes, waveforms, "
+     "templates, noise levels), channel sparsity, templates and waveform tools.",
+     ("sortinganalyzer", "analyzer_create", "analyzer_curation", "analyzer_extension",
+      "analyzer_extension_core", "analyzer_templates", "sparsity", "template",
+      "template_tools", "waveform_tools")),
+    ("ephys-vendors", "Vendor files",
+     "Recordings and sortings of acquisition systems (SpikeGLX, Open Ephys, Intan, Plexon, "
+     "Neuroscope, any Neo RawIO) read through Neo's parsers.",
+     ("neobaseextractor", "neuroscope", "neuroscopesorting", "intan", "openephys", "plexon",
+      "spikeglx")),
+    ("ephys-generators", "Generated recordings and ground truth",
+     "Noise recordings, spike trains, templates and ground-truth recordings, generated "
+     "lazily (for tests, benchmarks and examples).",
+     ("recording_generators", "sorting_generators", "generate_ground_truth",
+      "template_generators")),
+    ("ephys-bridges", "Between the two faces",
+     "A recording as a TsdFrame, a sorting as a TsGroup, events as Ts, and back.",
+     ("to_pynapple", "from_pynapple")),
+    ("ephys-jobs", "Jobs and global settings",
+     "Job kwargs, the chunk executor and the global folders of the SpikeInterface face.",
+     ("globals", "job_tools", "core_tools")),
+]  # fmt: skip
+
+
+def _ephys_parts(names: list[str]) -> list[tuple[str, str, str, str, list[str]]]:
+    import memphys.ephys
+
+    owner = {m: page for page, _, _, modules in EPHYS_PAGES for m in modules}
+    per_page: dict[str, list[str]] = {page: [] for page, *_ in EPHYS_PAGES}
+    for n in names:
+        module = getattr(getattr(memphys.ephys, n, None), "__module__", None) or ""
+        per_page[owner.get(module.rpartition(".")[2], EPHYS_PAGES[0][0])].append(n)
+    return [(page, title, intro, "memphys.ephys", per_page[page]) for page, title, intro, _ in EPHYS_PAGES]
 
 
 def write(folder: Path) -> list[str]:
@@ -71,8 +120,9 @@ def write(folder: Path) -> list[str]:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
         pages.append(page)
-    if (folder / "blocks.rst").exists() is False:
-        pass
+    for stale in folder.glob("*.rst"):  # a page no longer written (renamed, split)
+        if stale.stem not in pages:
+            stale.unlink()
     return pages
 
 

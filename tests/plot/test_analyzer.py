@@ -79,6 +79,13 @@ def test_templates_drawn_are_the_analyzers_on_the_units_sparse_channels(sparse_a
     # the largest drawn peak spans 1.8 vertical pitches (20 µm)
     peak = max(np.abs(average[k][:, a.sparsity.mask[k]]).max() for k in range(5))
     assert peak * out["y_scale"] == pytest.approx(0.9 * 2 * 20.0)
+    # the scale bar: a round amplitude near half that peak, drawn at the same scale
+    bar, label = out["scalebar"]
+    amplitude = float(label.get_text().removesuffix(" µV"))
+    assert peak / 5 < amplitude <= peak / 2
+    assert np.ptp(bar.get_ydata()) == pytest.approx(amplitude * out["y_scale"])
+    # a grid shares its depth axis: every unit at the same depths
+    assert len({ax.get_ylim() for ax in out["axes"]}) == 1
 
 
 def test_std_band_is_the_template_plus_minus_its_std(sparse_analyzer):
@@ -108,7 +115,8 @@ def test_dense_analyzer_draws_every_channel_and_one_axes_overlays(dense_analyzer
     units = [a.unit_ids[1], a.unit_ids[3]]
     out = plot_unit_templates(a, unit_ids=units, ax=ax, y_scale=0.5)
     assert all(len(out["lines"][u]) == 16 for u in units)
-    assert len(ax.lines) == 32
+    assert len(ax.lines) == 32 + 1  # and the scale bar
+    assert out["scalebar"][0] in ax.lines
     assert out["y_scale"] == 0.5
     assert out["lines"][units[0]][0].get_color() != out["lines"][units[1]][0].get_color()
     average = a.get_extension("templates").get_data()

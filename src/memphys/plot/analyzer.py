@@ -24,6 +24,7 @@ import numpy as np
 from memphys._validation import value_error
 from memphys.errors import MemphysValueError
 from memphys.plot._mpl import COLORS, TEXT, new_axes, pyplot, style_axes
+from memphys.plot.traces import nice_number
 
 __all__ = ["plot_sparsity", "plot_unit_templates", "plot_unit_waveforms"]
 
@@ -94,8 +95,9 @@ def _grid(n: int, ax: Any, per: tuple[float, float]) -> list[Any]:
     cols = min(n, 6)
     rows = int(np.ceil(n / cols))
     _fig, grid = plt.subplots(
-        rows, cols, figsize=(per[0] * cols, per[1] * rows), squeeze=False, layout="constrained"
-    )
+        rows, cols, figsize=(per[0] * cols, per[1] * rows), squeeze=False, layout="constrained",
+        sharex=True, sharey=True,
+    )  # fmt: skip
     axes = list(grid.ravel())
     for extra in axes[n:]:
         extra.set_visible(False)
@@ -143,7 +145,9 @@ def plot_unit_templates(
     -------
     dict
         ``{"axes", "lines" ({unit_id: [Line2D per channel]}), "channel_indices"
-        ({unit_id: positions}), "x_scale", "y_scale", "nbefore"}``.
+        ({unit_id: positions}), "x_scale", "y_scale", "nbefore", "scalebar" ([Line2D,
+        Text] of the amplitude scale bar right of the last axes)}``. A grid's axes share
+        their x and y (depth) axes.
     """
     ext = _extension(sorting_analyzer, "templates")
     templates = np.asarray(ext.get_data(operator=operator), dtype=np.float64)
@@ -289,14 +293,35 @@ def _draw(
     if len(set(map(id, axes))) == 1 and len(units) > 1:
         _finish_axes(axes[0], f"{len(units)} units")
     axes[0].set_ylabel("depth (µm)", color=TEXT, fontsize=7)
+    in_uv = getattr(analyzer, "return_in_uV", getattr(analyzer, "return_scaled", True))
     result: dict[str, Any] = {
         "axes": axes, "lines": out_lines, "channel_indices": channels, "x_scale": x_scale,
         "y_scale": ys, "nbefore": nbefore,
+        "scalebar": _scalebar(axes[-1], peak, ys, " µV" if in_uv else ""),
     }  # fmt: skip
     if waveforms is not None:
         result["waveforms"] = out_wf
         result["n_spikes"] = n_drawn
     return result
+
+
+def _scalebar(ax: Any, peak: float, y_scale: float, unit: str) -> list[Any]:
+    """An amplitude scale bar right of ``ax``, at the bottom of its drawn range: a round
+    amplitude near half the largest peak, ``amplitude * y_scale`` µm high (data units)."""
+    if not (np.isfinite(peak) and peak > 0):
+        return []
+    bar = nice_number(peak / 2)
+    low = ax.dataLim.y0 if np.isfinite(ax.dataLim.y0) else 0.0
+    trans = ax.get_yaxis_transform()  # x in axes, y in data
+    (line,) = ax.plot(
+        [1.04, 1.04], [low, low + bar * y_scale], transform=trans, color=TEXT, lw=1.5,
+        clip_on=False,
+    )  # fmt: skip
+    text = ax.text(
+        1.07, low + bar * y_scale / 2, f"{bar:g}{unit}", transform=trans, va="center",
+        ha="left", fontsize=7, color=TEXT, clip_on=False,
+    )  # fmt: skip
+    return [line, text]
 
 
 def plot_sparsity(
