@@ -46,7 +46,9 @@ def write_demo_figure(
     whole.set_xlabel("time (s)")
     w0 = t0 + round(duration * 0.25, 3)
     w1 = min(t1, w0 + 10.0)
-    part = eeg.restrict(nap.IntervalSet(w0, w1))
+    # filtered with 2 s on each side, drawn without them: no filter edge in the window
+    pad = 2.0
+    part = eeg.restrict(nap.IntervalSet(max(t0, w0 - pad), min(t1, w1 + pad)))
     filtered = nap.apply_bandpass_filter(part, band, fs=rate, progress_bar=progress)
     plot_traces(
         filtered, w0, w1, ax=window, mode="lines", scalebar=True,
