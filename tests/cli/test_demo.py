@@ -50,7 +50,8 @@ def test_run_demo_reads_exactly_the_epoch(tmp_path):
 
 def test_cli_demo_runs_and_cleans_up(tmp_path, monkeypatch):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
-    result = CliRunner().invoke(main, ["demo", "--minutes", "0.5", "--no-progress"])
+    args = ["demo", "--minutes", "0.5", "--no-progress", "--no-figure"]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "16 channels x 37,500 samples at 1250 Hz" in result.output
     assert "whole recording through the engine" in result.output
@@ -58,7 +59,8 @@ def test_cli_demo_runs_and_cleans_up(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # the temporary folder is removed
 
 
-def test_cli_demo_keeps_folder_and_rejects_bad_input(tmp_path):
+def test_cli_demo_keeps_folder_and_rejects_bad_input(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # demo.png is written in the current folder
     result = CliRunner().invoke(
         main, ["demo", "--minutes", "0.2", "--no-progress", "--folder", str(tmp_path / "keep")]
     )

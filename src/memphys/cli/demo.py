@@ -62,6 +62,7 @@ def run_demo(
     echo: Callable[[str], None] = print,
     progress: bool = True,
     n_jobs: int = 2,
+    figure: str | os.PathLike[str] | None = None,
 ) -> DemoResult:
     """Run the demo workflow in ``folder``; print with ``echo``; return what it did.
 
@@ -189,6 +190,12 @@ def run_demo(
         f"  Zarr round trip: {'identical' if identical else 'DIFFERENT'} "
         f"(load_file({zpath.name!r}).restrict(epoch) vs the memmap's {len(minute):,} rows)"
     )
+    if figure is not None:  # 7. the figure: the whole file as an envelope, a window, the PSD
+        from memphys.cli._demo_figure import write_demo_figure
+
+        t5 = time.perf_counter()
+        fig_path = write_demo_figure(eeg, Path(figure), n_jobs=n_jobs, progress=progress)
+        say(f"  figure: {fig_path.resolve()} ({time.perf_counter() - t5:.1f} s)")
     rss = rss_anon_mb()
     if rss is not None:
         say(f"  resident anonymous memory: {rss:.0f} MB for a {nbytes / 1e6:.0f} MB recording")
@@ -237,7 +244,23 @@ def _progress_bar(enabled: bool, total: int, desc: str) -> Any:
 @click.option(
     "--progress/--no-progress", default=True, show_default=True, help="Show progress bars."
 )
-def demo(minutes: float, channels: int, rate: float, folder: Path | None, progress: bool) -> None:
+@click.option(
+    "--figure",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("demo.png"),
+    show_default=True,
+    help="Where to write the demo's figure.",
+)
+@click.option("--no-figure", is_flag=True, help="Do not draw the figure.")
+def demo(
+    minutes: float,
+    channels: int,
+    rate: float,
+    folder: Path | None,
+    progress: bool,
+    figure: Path,
+    no_figure: bool,
+) -> None:
     """Generate a recording, memory-map it and work on it lazily."""
     from memphys.errors import MemphysError
 
@@ -253,6 +276,7 @@ def demo(minutes: float, channels: int, rate: float, folder: Path | None, progre
             rate=rate,
             echo=click.echo,
             progress=progress,
+            figure=None if no_figure else figure,
         )
     except MemphysError as exc:
         raise click.ClickException(str(exc)) from exc

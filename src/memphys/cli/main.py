@@ -11,6 +11,7 @@ from memphys.cli.convert import convert
 from memphys.cli.demo import demo
 from memphys.cli.filter import filter_command
 from memphys.cli.info import info
+from memphys.cli.plot import plot_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,6 +27,7 @@ main.add_command(demo)
 main.add_command(info)
 main.add_command(convert)
 main.add_command(filter_command)
+main.add_command(plot_group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

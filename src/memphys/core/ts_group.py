@@ -32,6 +32,7 @@ array([[10,  5],
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import warnings
 from collections import UserDict
@@ -680,7 +681,9 @@ class TsGroup(UserDict, _MetadataMixin):
         """
         check_mergeable(TsGroup, tsgroups, reset_index, reset_time_support, ignore_metadata)
         if len(tsgroups) == 1:
-            print("Only one TsGroup object provided, no merge needed.")
+            logging.getLogger(__name__).warning(
+                "Only one TsGroup object provided, no merge needed."
+            )
             return tsgroups[0]
         units = [u for g in tsgroups for u in g.values()]
         keys = list(range(len(units))) if reset_index else [k for g in tsgroups for k in g]

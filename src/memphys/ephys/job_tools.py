@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import logging
 import numbers
 import os
 import platform
@@ -606,7 +607,8 @@ class TimeSeriesChunkExecutor:
         if verbose:
             mem = self.get_chunk_memory()
             dur = self.chunk_size / time_series.get_sampling_frequency()
-            print(
+            logging.getLogger(__name__).info(
+                "%s%s",
                 self.job_name,
                 f"\nengine={self.pool_engine} - n_jobs={self.n_jobs} - "
                 f"samples_per_chunk={self.chunk_size:,} - "

@@ -132,8 +132,9 @@ def get_random_data_chunks(
     concatenated: bool = True,
     **random_slices_kwargs: Any,
 ) -> Any:
-    """Random chunks of traces (see :func:`~memphys.ephys.time_series_tools.
-    get_random_sample_slices` for ``num_chunks_per_segment``, ``chunk_size``, ``seed``...)."""
+    """Random chunks of traces (see
+    :func:`~memphys.ephys.time_series_tools.get_random_sample_slices` for
+    ``num_chunks_per_segment``, ``chunk_size``, ``seed``...)."""
     return_scaled = random_slices_kwargs.pop("return_scaled", None)
     if return_scaled is not None:
         return_in_uV = bool(return_scaled)

@@ -524,9 +524,10 @@ def compute_sparsity(
     templates_or_sorting_analyzer : Templates or SortingAnalyzer
     noise_levels : array, optional
         For ``method="snr"`` with Templates.
-    method : {"radius", "best_channels", "closest_channels", "snr", "amplitude", "ptp",
-              "energy", "by_property"}
-        ``"energy"`` and ``"by_property"`` need an analyzer.
+    method : str
+        One of ``"radius"``, ``"best_channels"``, ``"closest_channels"``, ``"snr"``,
+        ``"amplitude"``, ``"ptp"``, ``"energy"``, ``"by_property"``; ``"energy"`` and
+        ``"by_property"`` need an analyzer.
     peak_sign, amplitude_mode : str, optional
         Required with Templates; must be None with an analyzer (it has its own).
     num_channels, radius_um, threshold, by_property

@@ -27,6 +27,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import warnings
 from collections.abc import Sequence
@@ -307,7 +308,7 @@ def run_recording_pass(
     lengths = [int(s.shape[0]) for s in sources]
     plan = plan_blocks(lengths, max(1, int(chunk)))
     if verbose:
-        print(
+        logging.getLogger(__name__).info(
             f"{desc}\nengine={job.get('pool_engine')} - n_jobs={job['n_jobs']} - "
             f"samples_per_chunk={plan.chunk_size:,} - "
             f"chunk_memory={convert_bytes_to_str(plan.chunk_size * row)}"

@@ -408,7 +408,7 @@ for _f, _c in (
     (apply_lowpass_filter, "float\n        Cutoff frequency in Hz (-3 dB for 'butter')."),
 ):
     _f.__doc__ = (_f.__doc__ or "").replace(
-        "{params}", _DOC_PARAMS.format(cutoff=_c).strip("\n").lstrip()
+        "{params}", _DOC_PARAMS.format(cutoff=_c).strip("\n").lstrip() + "\n"
     )
 
 

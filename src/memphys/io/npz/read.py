@@ -263,7 +263,7 @@ class NPZFile:
     path : pathlib.Path
     name : str
         File name (with the extension).
-    type : numpy.str_
+    type : str (a numpy.str\\_)
         ``"Ts"``, ``"Tsd"``, ``"TsdFrame"``, ``"TsdTensor"``, ``"TsGroup"``,
         ``"IntervalSet"``, or ``"npz"`` for a file holding no pynapple object.
 
