@@ -605,9 +605,12 @@ def get_scratch(path: str | os.PathLike[str], name: str) -> Any:
     try:
         scratch = nwb.scratch
         if name not in scratch:
+            linked = _scratch_links(p).get(name)
+            if linked is not None:  # an external link (pynwb does not read those in scratch)
+                return get_scratch(linked[0], linked[1].rsplit("/", 1)[-1])
             raise MemphysValueError(
                 f"Invalid value for `name`: {str(p)!r} has no scratch object named {name!r}; "
-                f"it has {sorted(scratch)}."
+                f"it has {sorted(set(scratch) | set(_scratch_links(p)))}."
             )
         return from_nwb_container(scratch[name], scratch, str(p))
     finally:
@@ -643,6 +646,38 @@ def _link_processing_and_scratch(src: Any, nwb: Any, module: str | None) -> None
             new.add(obj)
     for obj in src.scratch.values():
         nwb.add_scratch(obj)
+
+
+def _scratch_links(src_path: pathlib.Path) -> dict[str, tuple[str, str]]:
+    """The scratch entries of ``src_path`` that are external links: ``{name: (absolute
+    target file, target path)}``. pynwb reads a file's scratch groups and datasets but not
+    its links, so a copy of a copy re-creates these with h5py (:func:`_relink_scratch`)."""
+    import h5py
+
+    out: dict[str, tuple[str, str]] = {}
+    with h5py.File(src_path, "r") as f:
+        scratch = f.get("scratch")
+        if scratch is None:
+            return out
+        for name in scratch:
+            link = scratch.get(name, getlink=True)
+            if isinstance(link, h5py.ExternalLink):
+                target = (src_path.parent / link.filename).resolve()
+                out[name] = (str(target), link.path)
+    return out
+
+
+def _relink_scratch(tmp: pathlib.Path, out: pathlib.Path, links: Mapping[str, Any]) -> None:
+    """Add to ``tmp`` (renamed to ``out`` later) the external scratch links it lacks, each
+    pointing to its final target relative to ``out``'s folder."""
+    import h5py
+
+    with h5py.File(tmp, "a") as f:
+        scratch = f.require_group("scratch")
+        for name, (target, obj_path) in links.items():
+            if name not in scratch:
+                rel = os.path.relpath(target, out.resolve().parent)
+                scratch[name] = h5py.ExternalLink(rel, obj_path)
 
 
 def make_processed_copy(
@@ -786,9 +821,12 @@ def make_processed_copy(
                 description=module_description or f"processed data written by memphys ({module})",
             )
         _add_all(nwb, built, location, module, out)
+        hidden = _scratch_links(raw) if link_raw else {}
         with _atomic(out) as tmp:
             with NWBHDF5IO(str(tmp), "w", manager=manager) as io:
                 io.write(nwb, link_data=True)
+            if hidden:
+                _relink_scratch(tmp, out, hidden)
             if validate:
                 _validate_file(tmp, out)
     finally:
