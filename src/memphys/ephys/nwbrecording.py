@@ -9,7 +9,8 @@ sample. As SpikeInterface 0.105:
 - channel ids are the electrodes' ``channel_name`` column, else their ids;
 - ``gain_to_uV`` = ``conversion`` x ``channel_conversion`` x 1e6 and ``offset_to_uV`` =
   the series ``offset`` x 1e6 (or the electrodes' ``offset`` column when the series' is 0);
-- locations from ``rel_x``/``rel_y`` (/``rel_z``), groups from ``group_name`` (integers
+- a dummy probe at ``rel_x``/``rel_y`` (``rel_z`` in the ``location`` property), as
+  SpikeInterface's ``set_channel_locations``; groups from ``group_name`` (integers
   again when every name is one), the electrodes ``location`` as ``brain_area``, the other
   scalar columns as properties;
 - times: ``rate`` and ``starting_time``, or the timestamps (kept on disk as the time
@@ -196,8 +197,13 @@ class NwbRecordingExtractor(BaseRecording):
         self.set_channel_gains(gains * 1e6)
         self.set_channel_offsets(np.asarray(offsets, dtype=np.float64) * 1e6)
         if locations[0] is not None and locations[1] is not None:
-            cols = [c for c in locations if c is not None]
-            self.set_property("location", np.column_stack(cols).astype(np.float64))
+            # as SpikeInterface: a dummy probe at the contacts (x, y; z kept as a property)
+            self.set_dummy_probe_from_locations(
+                np.column_stack(locations[:2]).astype(np.float64), axes="xy"
+            )
+            if locations[2] is not None:
+                cols = [c for c in locations if c is not None]
+                self.set_property("location", np.column_stack(cols).astype(np.float64))
         if groups is not None:
             as_text = [str(g) for g in groups.tolist()]
             if all(g.lstrip("-").isdigit() for g in as_text):

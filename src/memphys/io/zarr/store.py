@@ -498,11 +498,24 @@ def save_zarr(
     if kind == "TsGroup":
         from memphys.io.zarr.tsgroup import save_tsgroup
 
+        t0 = time.perf_counter()
         with _quiet_numcodecs():
-            save_tsgroup(
+            n = save_tsgroup(
                 obj, dest, version=FORMAT_VERSION, metadata=_metadata_attr(obj), compressors=comps
             )
-        return None
+        if not report:
+            return None
+        return SaveReport(
+            path=Path(dest),
+            kind=kind,
+            shape=(n,),
+            dtype="float64",
+            stored_dtype="float64",
+            nbytes=8 * n,
+            stored_bytes=_disk_bytes(dest),
+            seconds=time.perf_counter() - t0,
+            codecs=", ".join(repr(c) for c in comps) or "uncompressed",
+        )
     with _quiet_numcodecs():
         return _save(obj, kind, dest, job, filts, comps, shrink_integers, report)
 

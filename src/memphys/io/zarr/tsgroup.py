@@ -66,8 +66,9 @@ def save_tsgroup(
     version: int,
     metadata: dict[str, Any],
     compressors: list[Any],
-) -> None:
-    """Write ``group`` to the store ``dest`` (an absolute path) crash-safely.
+) -> int:
+    """Write ``group`` to the store ``dest`` (an absolute path) crash-safely; return the
+    number of times written.
 
     ``metadata`` is the group's metadata as JSON (see ``store._metadata_attr``),
     ``compressors`` those of ``t`` and ``d``.
@@ -133,6 +134,7 @@ def save_tsgroup(
     except BaseException:
         _remove_path(partial)
         raise
+    return n
 
 
 def build_tsgroup(
