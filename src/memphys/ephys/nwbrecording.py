@@ -196,10 +196,11 @@ class NwbRecordingExtractor(BaseRecording):
         self.add_recording_segment(ArrayRecordingSegment(array, fs, t0, times))
         self.set_channel_gains(gains * 1e6)
         self.set_channel_offsets(np.asarray(offsets, dtype=np.float64) * 1e6)
-        if locations[0] is not None and locations[1] is not None:
+        rel_x, rel_y = locations[0], locations[1]
+        if rel_x is not None and rel_y is not None:
             # as SpikeInterface: a dummy probe at the contacts (x, y; z kept as a property)
             self.set_dummy_probe_from_locations(
-                np.column_stack(locations[:2]).astype(np.float64), axes="xy"
+                np.column_stack([rel_x, rel_y]).astype(np.float64), axes="xy"
             )
             if locations[2] is not None:
                 cols = [c for c in locations if c is not None]
