@@ -62,6 +62,13 @@ DEFAULT_FILES = [
     "test_npysnippetsextractor.py",
     "test_npyfoldersnippets.py",
     "test_generate.py",
+    # SortingAnalyzer, sparsity, templates (issue 14)
+    "test_sparsity.py",
+    "test_template_class.py",
+    "test_template_tools.py",
+    "test_waveform_tools.py",
+    "test_sortinganalyzer.py",
+    "test_analyzer_extension_core.py",
 ]
 
 

@@ -282,6 +282,59 @@ _add(
 _add("probes", "read_probe_file", "set_probe_file")
 _add("nwb", "write_recording_to_nwb", "write_sorting_to_nwb")
 _add("nwbrecording", "NwbRecordingExtractor", "read_nwb_recording")
+# --- SortingAnalyzer, sparsity, templates (issue 14)
+_add(
+    "sortinganalyzer",
+    "SortingAnalyzer",
+    "create_sorting_analyzer",
+    "load_sorting_analyzer",
+)
+_add(
+    "analyzer_extension",
+    "AnalyzerExtension",
+    "register_result_extension",
+    "get_extension_class",
+    "get_available_analyzer_extensions",
+    "get_default_analyzer_extension_params",
+)
+_add(
+    "analyzer_extension_core",
+    "ComputeRandomSpikes",
+    "ComputeWaveforms",
+    "ComputeTemplates",
+    "ComputeNoiseLevels",
+    "compute_random_spikes",
+    "compute_waveforms",
+    "compute_templates",
+    "compute_noise_levels",
+)
+_add("sparsity", "ChannelSparsity", "compute_sparsity", "estimate_sparsity")
+_add("template", "Templates")
+_add(
+    "template_tools",
+    "get_dense_templates_array",
+    "get_template_amplitudes",
+    "get_template_extremum_channel",
+    "get_template_extremum_channel_peak_shift",
+    "get_template_peak_shift_on_main_channel",
+    "get_template_extremum_amplitude",
+    "get_template_amplitude_on_main_channel",
+)
+_add(
+    "waveform_tools",
+    "extract_waveforms_to_single_buffer",
+    "extract_waveforms_to_buffers",
+    "split_waveforms_by_units",
+    "estimate_templates",
+    "estimate_templates_with_accumulator",
+    "has_exceeding_spikes",
+)
+_add("spike_selection", "random_spikes_selection")
+_add(
+    "analyzer_curation",
+    "apply_merges_to_sorting",
+    "apply_splits_to_sorting",
+)
 
 _SUBMODULES = (
     "base",
@@ -338,6 +391,20 @@ _SUBMODULES = (
     "probes",
     "nwb",
     "nwbrecording",
+    # issue 14
+    "sortinganalyzer",
+    "analyzer_extension",
+    "analyzer_extension_core",
+    "analyzer_storage",
+    "analyzer_transforms",
+    "analyzer_curation",
+    "sparsity",
+    "template",
+    "template_tools",
+    "waveform_tools",
+    "waveform_pass",
+    "waveform_stores",
+    "spike_selection",
 )
 
 __all__ = sorted(_LAZY)

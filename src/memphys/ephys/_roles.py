@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from memphys.errors import MemphysRuntimeError
 
-__all__ = ["PROVIDERS", "register_role", "role"]
+__all__ = ["EXTENSION_PROVIDERS", "PROVIDERS", "register_role", "role"]
 
 _T = TypeVar("_T")
 
@@ -49,6 +49,28 @@ PROVIDERS: dict[str, str] = {
     "sorting.frame_slice": "memphys.ephys.frameslicesorting",
     "sorting.select_segments": "memphys.ephys.sorting_segmentutils",
     "snippets.npy_folder": "memphys.ephys.npysnippets",
+}
+
+#: extension name -> module that registers it (imported on first use). SpikeInterface's
+#: other built-in extensions are listed by name so that their folders are recognised.
+EXTENSION_PROVIDERS: dict[str, str] = {
+    "random_spikes": "memphys.ephys.analyzer_extension_core",
+    "waveforms": "memphys.ephys.analyzer_extension_core",
+    "templates": "memphys.ephys.analyzer_extension_core",
+    "noise_levels": "memphys.ephys.analyzer_extension_core",
+    "amplitude_scalings": "spikeinterface.postprocessing",
+    "correlograms": "spikeinterface.postprocessing",
+    "auto_correlograms": "spikeinterface.postprocessing",
+    "isi_histograms": "spikeinterface.postprocessing",
+    "principal_components": "spikeinterface.postprocessing",
+    "spike_amplitudes": "spikeinterface.postprocessing",
+    "spike_locations": "spikeinterface.postprocessing",
+    "template_similarity": "spikeinterface.postprocessing",
+    "unit_locations": "spikeinterface.postprocessing",
+    "valid_unit_periods": "spikeinterface.postprocessing",
+    "quality_metrics": "spikeinterface.metrics",
+    "template_metrics": "spikeinterface.metrics",
+    "spiketrain_metrics": "spikeinterface.metrics",
 }
 
 _ROLES: dict[str, Any] = {}
