@@ -221,3 +221,25 @@ class TestSorting:
         with pytest.warns(UserWarning, match="unsorted spike times"):
             group = memphys.load_file(tmp_path / "u.nwb")["units"]
         np.testing.assert_array_equal(group[0].t, [0.1, 0.3, 0.5])
+
+
+def test_sorting_with_a_real_analyzer(tmp_path):
+    rec, sorting = si.generate_ground_truth_recording(
+        durations=[3.0], num_channels=4, num_units=3, seed=5
+    )
+    analyzer = si.create_sorting_analyzer(sorting, rec, sparse=False)
+    analyzer.compute(["random_spikes", "templates"], progress_bar=False)
+    path = si.write_recording_to_nwb(rec, tmp_path / "a.nwb", progress_bar=False)
+    si.write_sorting_to_nwb(sorting, path, sorting_analyzer=analyzer)
+    check_nwb(path)
+    with NWBHDF5IO(str(path), "r") as io:
+        units = io.read().units
+        np.testing.assert_allclose(
+            np.asarray(units["waveform_mean"].data[:]),
+            analyzer.get_extension("templates").get_data() * 1e-6,
+            rtol=1e-6,
+        )
+        rows = [list(e.index) for e in units.to_dataframe()["electrodes"]]
+    # a dense analyzer has no sparsity: each unit's main channel (main_channel_id)
+    main = sorting.get_property("main_channel_id").tolist()
+    assert rows == [[rec.channel_ids.tolist().index(m)] for m in main]
