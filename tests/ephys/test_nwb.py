@@ -243,3 +243,17 @@ def test_sorting_with_a_real_analyzer(tmp_path):
     # a dense analyzer has no sparsity: each unit's main channel (main_channel_id)
     main = sorting.get_property("main_channel_id").tolist()
     assert rows == [[rec.channel_ids.tolist().index(m)] for m in main]
+
+
+def test_unknown_arguments_are_refused(tmp_path):
+    rec = _recording(n=500, probe=False)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['chunk_sise'\]"):
+        si.write_recording_to_nwb(rec, tmp_path / "r.nwb", chunk_sise=100)
+    sorting = si.NumpySorting.from_unit_dict({0: np.array([1, 5])}, 30000.0)
+    with pytest.raises(TypeError, match="progres_bar"):
+        memphys.write_nwb(sorting, tmp_path / "s.nwb", progres_bar=False)
+    assert not list(tmp_path.iterdir())
+    path = si.write_recording_to_nwb(rec, tmp_path / "r.nwb", n_jobs=2, progress_bar=False)
+    si.write_sorting_to_nwb(sorting, path, progress_bar=False)  # accepted, no blocks
+    back = si.read_nwb_sorting(path, electrical_series_path="acquisition/ElectricalSeries")
+    assert back.get_num_units() == 1

@@ -220,11 +220,7 @@ def add_electrical_series(
         region=list(rows), description=f"the channels of {name!r}"
     )
     fs = recording.get_sampling_frequency()
-    job = {
-        k: v
-        for k, v in job_kwargs.items()
-        if k in ("chunk_size", "chunk_memory", "chunk_duration", "total_memory", "progress_bar")
-    }
+    job = _job(job_kwargs, "add_electrical_series")
     job.setdefault("progress_bar", False)
     data = LazyDataIterator(recording.traces_array(segment_index), sampling_rate=fs, **job)
     kw: dict[str, Any] = {
@@ -243,6 +239,26 @@ def add_electrical_series(
     series = ElectricalSeries(**kw)
     _place(nwbfile, series, location, module)
     return series
+
+
+#: job arguments that size the blocks read (the others of memphys's job kwargs are accepted
+#: and have no effect: the write is sequential, hdmf consumes one block at a time)
+_BLOCK_KEYS = ("chunk_size", "chunk_memory", "chunk_duration", "total_memory", "progress_bar")
+_IGNORED_JOB_KEYS = ("n_jobs", "pool_engine", "mp_context", "max_threads_per_worker")
+
+
+def _job(kwargs: Mapping[str, Any], where: str, block_keys: bool = True) -> dict[str, Any]:
+    """The block-sizing job arguments of ``kwargs``; an unknown name is an error."""
+    from memphys.errors import MemphysTypeError
+
+    allowed = (*_BLOCK_KEYS, *_IGNORED_JOB_KEYS)
+    unknown = sorted(k for k in kwargs if k not in allowed)
+    if unknown:
+        raise MemphysTypeError(
+            f"{where}() got unexpected keyword argument(s) {unknown}; expected job arguments "
+            f"among {list(allowed)}."
+        )
+    return {k: v for k, v in kwargs.items() if block_keys and k in _BLOCK_KEYS}
 
 
 def _place(nwbfile: Any, container: Any, location: str, module: str | None) -> None:
@@ -424,6 +440,7 @@ def write_recording_to_nwb(
     from memphys.io.nwb.compose import check_compression, write_nwbfile_with
 
     compression = check_compression(compression)
+    _job(job_kwargs, "write_recording_to_nwb")  # an unknown argument fails before any write
     base = name or "ElectricalSeries"
     segments = (
         list(range(recording.get_num_segments()))
@@ -474,6 +491,8 @@ def write_sorting_to_nwb(
     ``waveform_mean``/``waveform_sd`` from its templates and the units' electrodes from its
     sparsity (SpikeInterface's public analyzer API)."""
     from memphys.io.nwb.compose import write_nwbfile_with
+
+    _job(kwargs, "write_sorting_to_nwb", block_keys=False)  # accepted, no effect (no blocks)
 
     def add(nwbfile: Any) -> None:
         add_units(
