@@ -75,10 +75,11 @@ EPHYS_PAGES: list[tuple[str, str, str, tuple[str, ...]]] = [
      ("sortinganalyzer", "analyzer_create", "analyzer_curation", "analyzer_extension",
       "analyzer_extension_core", "analyzer_templates", "sparsity", "template",
       "template_tools", "waveform_tools")),
-    ("ephys-vendors", "Vendor files",
+    ("ephys-vendors", "Vendor files and NWB",
      "Recordings and sortings of acquisition systems (SpikeGLX, Open Ephys, Intan, Plexon, "
-     "Neuroscope, any Neo RawIO) read through Neo's parsers.",
-     ("neobaseextractor", "neuroscope", "neuroscopesorting", "intan", "openephys", "plexon",
+     "Neuroscope, any Neo RawIO) read through Neo's parsers; recordings and sortings "
+     "read from and written to NWB.",
+     ("nwb", "nwbrecording", "neobaseextractor", "neuroscope", "neuroscopesorting", "intan", "openephys", "plexon",
       "spikeglx")),
     ("ephys-generators", "Generated recordings and ground truth",
      "Noise recordings, spike trains, templates and ground-truth recordings, generated "

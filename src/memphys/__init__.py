@@ -70,6 +70,7 @@ _IO_NAMES = (
     "EphysReader",
     "NWBFile",
     "load_session",
+    "write_nwb",
 )
 
 _SUBMODULES = ("core", "arrays", "engine", "io", "process", "errors", "config", "cli", "ephys")
@@ -136,4 +137,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from memphys.io.interface import load_file
     from memphys.io.neo import EphysReader
     from memphys.io.npz import NPZFile
-    from memphys.io.nwb import NWBFile, load_session
+    from memphys.io.nwb import NWBFile, load_session, write_nwb

@@ -91,6 +91,15 @@ def _filters(names: tuple[str, ...], obj: Any, shrink: bool) -> list[Any] | None
     help="Store integers in the smallest integer type that holds all values (one extra "
     "pass for the min/max).",
 )
+@click.option(
+    "--to",
+    "to",
+    type=click.Choice(("zarr", "npy", "raw", "npz", "nwb"), case_sensitive=False),
+    default=None,
+    help="Output format (default: from DST's suffix). nwb writes a recording (a vendor "
+    "stream with its probe, or a TsdFrame) as an ElectricalSeries with its electrodes "
+    "table, gzip-compressed (--compressor none: uncompressed; --level: the gzip level).",
+)
 @job_options
 @click.option(
     "--overwrite/--no-overwrite",
@@ -110,6 +119,7 @@ def convert(
     level: int,
     filters: tuple[str, ...],
     shrink_integers: bool,
+    to: str | None,
     n_jobs: int | None,
     chunk_duration: str | None,
     progress: bool,
@@ -117,8 +127,9 @@ def convert(
 ) -> None:
     """Convert the recording SRC to DST, streaming, in parallel, crash-safely.
 
-    DST's suffix chooses the format: .zarr (compressed; the default codec is Blosc zstd
-    level 5 with bit-shuffle), .npy, .dat/.bin/.raw (raw binary) or .npz. SRC is any file
+    DST's suffix (or --to) chooses the format: .zarr (compressed; the default codec is
+    Blosc zstd level 5 with bit-shuffle), .npy, .dat/.bin/.raw (raw binary), .npz or .nwb
+    (an ElectricalSeries with the probe's electrodes table). SRC is any file
     or folder `memphys info` reads; use --stream to pick one stream of a multi-stream
     recording. The output is written as DST.partial and renamed when complete, so an
     interrupted conversion never leaves a DST that looks complete.
@@ -127,9 +138,13 @@ def convert(
     Examples:
       memphys convert rec.dat rec.zarr --n-channels 64 --sampling-rate 30000 --n-jobs 2
       memphys convert spikeglx_folder/ ap.zarr --stream 0:imec0.ap --compressor lz4
+      memphys convert spikeglx_folder/ ap.nwb --stream 0:imec0.ap --to nwb
     """
     opts = SourceOptions(n_channels, sampling_rate, dtype, fmt, stream)
     check_output(dst, overwrite)
+    if (to or "").lower() == "nwb" or (to is None and dst.suffix.lower() == ".nwb"):
+        _to_nwb(src, dst, opts, compressor, level, chunk_duration, progress, overwrite)
+        return
     from memphys.io.convert import convert as convert_file
 
     with handle_errors():
@@ -161,4 +176,66 @@ def convert(
             if isinstance(arr, zarr.Array):
                 codecs = [*arr.filters, *arr.compressors]
                 rows.append(("codecs", ", ".join(_codec_text(c) for c in codecs) or "none"))
+    click.echo(table(rows, "memphys convert: done"))
+
+
+def _to_nwb(
+    src: Path,
+    dst: Path,
+    opts: SourceOptions,
+    compressor: str,
+    level: int,
+    chunk_duration: str | None,
+    progress: bool,
+    overwrite: bool,
+) -> None:
+    """``--to nwb``: the source as a ``memphys.ephys`` recording, written with
+    :func:`memphys.ephys.write_recording_to_nwb` (streamed, crash-safe, validated)."""
+    import time
+
+    import memphys.ephys as si
+    from memphys.cli._common import open_container
+    from memphys.cli.ephys import probe_rows, recording_for
+    from memphys.cli.info import _disk_bytes
+
+    name = compressor.lower()
+    if name not in ("gzip", "zstd", "none"):  # zstd: the default of every format
+        raise click.UsageError(
+            f"--to nwb writes gzip-compressed or uncompressed data (HDF5 filters every reader "
+            f"has): use --compressor gzip or none, not {compressor!r}."
+        )
+    with handle_errors():
+        container = open_container(src, opts)
+        obj, key = open_source(src, opts)
+        rec = recording_for(src, container, key, obj)
+        if key is not None:
+            click.echo(f"converting stream {key!r} of {src}")
+        t0 = time.perf_counter()
+        kwargs = job_kwargs(None, chunk_duration, rec.get_sampling_frequency())
+        si.write_recording_to_nwb(
+            rec,
+            dst,
+            compression=None if name == "none" else "gzip",
+            compression_opts=None if name == "none" else level,
+            overwrite=overwrite,
+            progress_bar=progress,
+            **kwargs,
+        )
+        seconds = time.perf_counter() - t0
+    nbytes = rec.get_total_memory_size()
+    disk = _disk_bytes(dst)
+    rows = [
+        ("wrote", str(dst)),
+        (
+            "object",
+            f"ElectricalSeries {rec.get_num_samples()} x {rec.get_num_channels()} "
+            f"{rec.get_dtype()}",
+        ),
+        *[(k if k.startswith("probe") else f"probe {k}", v) for k, v in probe_rows(rec)],
+        (
+            "size",
+            f"{fmt_bytes(nbytes)} -> {fmt_bytes(disk)} on disk (ratio {nbytes / max(disk, 1):.2f})",
+        ),
+        ("time", f"{seconds:.2f} s ({nbytes / 1e6 / max(seconds, 1e-9):.0f} MB/s)"),
+    ]
     click.echo(table(rows, "memphys convert: done"))

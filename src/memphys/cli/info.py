@@ -5,7 +5,10 @@
   rate, duration, time support, columns and metadata, and how it is stored (memmap, zarr
   codecs, chunks, size on disk and compression ratio);
 - a vendor recording (a folder or file EphysReader reads, or any path with ``--format``):
-  its streams with their shapes, rates, dtypes, durations and gains;
+  its streams with their shapes, rates, dtypes, durations and gains, and the probe of
+  each stream that has one (contacts, shanks, pitch; :mod:`memphys.cli.ephys`);
+- an NWB file: its entries, then each ElectricalSeries' channels and probe and each
+  Units table's unit count;
 - a folder of ``.npz``/``.nwb`` files: the ``Folder`` tree.
 
 Nothing is read but headers and metadata.
@@ -219,6 +222,18 @@ def stream_table(container: Any) -> str:
     return "\n".join([*(line.rstrip() for line in lines), *notes])
 
 
+def _probes_text(path: Path, fmt: str) -> str:
+    """The probe of each stream that has one (as ``memphys.ephys`` reads it), or ''."""
+    from memphys.cli.ephys import probe_rows, vendor_recordings
+
+    parts = []
+    for name, rec in vendor_recordings(path, fmt):
+        rows = probe_rows(rec)
+        if rows:
+            parts.append(table(rows, f"probe of stream {name!r}"))
+    return "".join("\n" + part for part in parts)
+
+
 def info_text(path: str | os.PathLike[str], opts: SourceOptions | None = None) -> str:
     """The text ``memphys info`` prints for ``path``.
 
@@ -250,9 +265,15 @@ def info_text(path: str | os.PathLike[str], opts: SourceOptions | None = None) -
         blocks = obj.blocks
         if len(blocks) > 1:
             head += f", blocks {', '.join(blocks)}"
-        return head + "\n" + stream_table(obj)
+        return head + "\n" + stream_table(obj) + _probes_text(p, obj.format)
     if kind == "NWBFile":
-        return f"{p.name}: NWB file, {fmt_bytes(_disk_bytes(p))}\n" + stream_table(obj)
+        text = f"{p.name}: NWB file, {fmt_bytes(_disk_bytes(p))}\n" + stream_table(obj)
+        from memphys.cli.ephys import nwb_ephys_rows
+
+        rows = nwb_ephys_rows(p)
+        return text + (
+            "\n" + table(rows, "recordings and sortings (memphys.ephys)") if rows else ""
+        )
     if kind == "NpzFile":
         rows = [(str(k), f"{obj[k].dtype} {obj[k].shape}") for k in obj.files]
         return table(rows, f"{p.name}: .npz archive (not a memphys object)")

@@ -280,6 +280,8 @@ _add(
     "read_neuroscope_snippets",
 )
 _add("probes", "read_probe_file", "set_probe_file")
+_add("nwb", "write_recording_to_nwb", "write_sorting_to_nwb")
+_add("nwbrecording", "NwbRecordingExtractor", "read_nwb_recording")
 # --- SortingAnalyzer, sparsity, templates (issue 14)
 _add(
     "sortinganalyzer",
@@ -387,6 +389,8 @@ _SUBMODULES = (
     "plexon",
     "neuroscope",
     "probes",
+    "nwb",
+    "nwbrecording",
     # issue 14
     "sortinganalyzer",
     "analyzer_extension",
@@ -404,6 +408,28 @@ _SUBMODULES = (
 )
 
 __all__ = sorted(_LAZY)
+
+
+def _register_nwb_writer() -> None:
+    """Let ``memphys.write_nwb`` write recordings and sortings (``io`` owns the registry,
+    this layer fills it; :mod:`memphys.ephys.nwb` is imported when one is written)."""
+    from memphys.io.nwb.dispatch import register_nwb_writer
+
+    def accepts(obj: Any) -> bool:
+        return any(
+            c.__name__ in ("BaseRecording", "BaseSorting") and c.__module__.startswith(__name__)
+            for c in type(obj).__mro__
+        )
+
+    def write(obj: Any, path: Any, name: Any = None, **kwargs: Any) -> Any:
+        from memphys.ephys.nwb import write_nwb_ephys
+
+        return write_nwb_ephys(obj, path, name, **kwargs)
+
+    register_nwb_writer("memphys.ephys", accepts, write)
+
+
+_register_nwb_writer()
 
 # the submodule `memphys.ephys.globals`, once imported, shadows the builtin in this namespace
 _NAMESPACE = globals()

@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +257,8 @@ class NwbSortingSegment(BaseSortingSegment):
         self._sampling_frequency = float(sampling_frequency)
         self._time_vector = time_vector
         self._time_index: Any = None
+        self._unsorted: np.ndarray | None = None
+        self._warned: set[int] = set()
 
     def _unit_bounds(self, u: int) -> tuple[int, int]:
         a = 0 if u == 0 else int(self.spike_times_index_data[u - 1])
@@ -280,11 +283,55 @@ class NwbSortingSegment(BaseSortingSegment):
             self._time_index = ExplicitTimeIndex(as_lazy(self._time_vector), check=False)
         return np.asarray(self._time_index.searchsorted(times, side="right"), dtype=np.int64) - 1
 
+    def unsorted_units(self) -> np.ndarray:
+        """Positions of the units whose stored spike times are not sorted (one chunked pass
+        over ``spike_times`` on first call; a warning names them)."""
+        if self._unsorted is None:
+            ends = self.spike_times_index_data
+            n = int(ends[-1]) if ends.size else 0
+            bad: set[int] = set()
+            prev = None
+            for lo in range(0, n, _CHUNK):
+                hi = min(n, lo + _CHUNK)
+                t = np.asarray(self.spike_times_data[lo:hi], dtype=np.float64)
+                if prev is not None:
+                    t = np.concatenate(([prev], t))
+                    pos = np.arange(lo - 1, hi)
+                else:
+                    pos = np.arange(lo, hi)
+                drops = pos[1:][
+                    t[1:] < t[:-1]
+                ]  # position of each spike earlier than its predecessor
+                if drops.size:
+                    units = np.searchsorted(ends, drops, side="right")
+                    first = np.concatenate(([0], ends))[units]
+                    bad |= set(units[drops != first].tolist())  # not the first of its unit
+                prev = t[-1] if t.size else prev
+            self._unsorted = np.array(sorted(bad), dtype=np.int64)
+            if self._unsorted.size:
+                ids = np.asarray(self.parent_extractor.unit_ids)[self._unsorted].tolist()
+                warnings.warn(
+                    f"The Units table has unsorted spike times for {self._unsorted.size} "
+                    f"unit(s) ({ids[:10]}{' ...' if len(ids) > 10 else ''}): each unit's times "
+                    "are sorted when read (the table's per-spike columns are not read).",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        return self._unsorted
+
     def _unit_times(self, unit_id: Any) -> np.ndarray:
         u = self.parent_extractor._unit_index(unit_id)
         times = self._read_times(*self._unit_bounds(u))
         if times.size > 1 and np.any(times[1:] < times[:-1]):
-            times.sort()  # one unit's times: sorting them alone is safe
+            if self._unsorted is None and u not in self._warned:
+                self._warned.add(u)
+                warnings.warn(
+                    f"The Units table has unsorted spike times for unit {unit_id!r}: its times "
+                    "are sorted when read (the table's per-spike columns are not read).",
+                    UserWarning,
+                    stacklevel=4,
+                )
+            times.sort(kind="stable")  # one unit's times: sorting them alone is safe
         return times
 
     def get_unit_spike_train(
@@ -311,6 +358,7 @@ class NwbSortingSegment(BaseSortingSegment):
         return np.diff(self.spike_times_index_data, prepend=0)
 
     def _spike_piece(self) -> np.ndarray:
+        self.unsorted_units()  # say so (the piece is sorted below whatever the order)
         ends = self.spike_times_index_data
         n = int(ends[-1]) if ends.size else 0
         piece = np.empty(n, dtype=SPIKE_DTYPE)
@@ -329,7 +377,11 @@ class NwbSortingSegment(BaseSortingSegment):
         ends = self.spike_times_index_data[counts > 0] - 1
         if ends.size == 0:
             return 0
-        last = max(float(self.spike_times_data[int(e)]) for e in ends)  # one read per unit
+        if self.unsorted_units().size:
+            last = max(float(self._unit_times(u)[-1]) for u in np.flatnonzero(counts > 0))
+            last = float(last)
+        else:
+            last = max(float(self.spike_times_data[int(e)]) for e in ends)  # one read per unit
         return int(self._to_samples(np.array([last]))[0])
 
 

@@ -398,6 +398,63 @@ def test_processed_copy_links_the_raw_data(tmp_path, rng):
     assert no_partial(tmp_path)
 
 
+def test_processed_copy_chain_links_every_earlier_object(tmp_path, rng):
+    """raw (acquisition + a processing module + scratch) -> processed copy -> scratch copy:
+    each copy links every earlier object (none is copied) and is under 5% of the raw file."""
+    n = 1_250_000  # 8 channels of int16: 20 MB
+    raw_data = rng.integers(-2000, 2000, size=(n, 8)).astype("int16")
+    raw_path = tmp_path / "raw.nwb"
+    lfp = nap.TsdFrame(t=np.arange(n // 25) / 50.0, d=raw_data[::25, :2].astype("float32"))
+    write_nwb(
+        {"ElectricalSeries": nap.TsdFrame(t=np.arange(n) / 1250.0, d=raw_data)},
+        raw_path,
+        unit="uV",
+        compression=None,
+    )
+    write_nwb(lfp, raw_path, "lfp", location="processing", module="ecephys", compression=None)
+    write_nwb(nap.Tsd(t=np.arange(5.0), d=np.arange(5.0)), raw_path, "note", location="scratch")
+    speed = nap.Tsd(t=np.arange(1000) / 10.0, d=rng.random(1000))
+    write_nwb(speed, raw_path, "speed", location="processing", module="behavior")
+
+    spikes = nap.TsGroup({0: nap.Ts(t=np.sort(rng.uniform(0, 900, 200)))})
+    proc = make_processed_copy(raw_path, tmp_path / "processed.nwb", {"units": spikes})
+    check_nwb(proc)
+    theta = nap.Tsd(t=np.arange(100) / 2.0, d=np.ones(100))
+    scratch = make_processed_copy(
+        proc, tmp_path / "scratch.nwb", {"theta": theta}, location="scratch"
+    )
+    check_nwb(scratch)
+    raw_size = raw_path.stat().st_size
+    sizes = {p.name: p.stat().st_size for p in (proc, scratch)}
+    print(f"\nraw {raw_size / 1e6:.2f} MB, copies (bytes) {sizes}")
+    assert all(size < 0.05 * raw_size for size in sizes.values()), (raw_size, sizes)
+    with h5py.File(proc, "r") as f:
+        # the module that gets new objects is recreated with a link to each old one
+        link = f.get("processing/ecephys/lfp", getlink=True)
+        assert isinstance(link, h5py.ExternalLink)
+        assert (link.filename, link.path) == ("raw.nwb", "/processing/ecephys/lfp")
+        assert isinstance(f.get("processing/behavior", getlink=True), h5py.ExternalLink)
+        assert isinstance(f.get("scratch/note", getlink=True), h5py.ExternalLink)
+        assert isinstance(f.get("processing/ecephys/units", getlink=True), h5py.HardLink)
+    with h5py.File(scratch, "r") as f:
+        for key in ("acquisition/ElectricalSeries", "processing/ecephys", "scratch/note"):
+            assert isinstance(f.get(key, getlink=True), h5py.ExternalLink), key
+        assert f.get("processing/ecephys", getlink=True).filename == "processed.nwb"
+        # pynwb does not read a scratch link: it is re-created, pointing to its target
+        assert f.get("scratch/note", getlink=True).filename == "raw.nwb"
+        assert isinstance(f.get("scratch/theta", getlink=True), h5py.HardLink)
+    with NWBHDF5IO(scratch, "r") as io:
+        nwb = io.read()
+        np.testing.assert_array_equal(nwb.acquisition["ElectricalSeries"].data[-3:], raw_data[-3:])
+        ecephys = nwb.processing["ecephys"]
+        np.testing.assert_array_equal(ecephys["lfp"].data[:10], np.asarray(lfp.values)[:10])
+        np.testing.assert_array_equal(ecephys["units"]["spike_times"][0], spikes[0].t)
+        np.testing.assert_array_equal(nwb.processing["behavior"]["speed"].data[:], speed.values)
+        assert set(nwb.scratch) == {"theta"}  # pynwb skips linked scratch objects
+    np.testing.assert_array_equal(get_scratch(scratch, "note").values[:], np.arange(5.0))
+    assert no_partial(tmp_path)
+
+
 def test_processed_copy_without_links_and_errors(tmp_path):
     raw_path = tmp_path / "raw.nwb"
     write_nwb(nap.Tsd(t=np.arange(10) / 10.0, d=np.ones(10)), raw_path, "x")

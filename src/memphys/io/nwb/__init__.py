@@ -55,6 +55,8 @@ _NAMES = {
         ("LOCATIONS", "add_scratch", "get_scratch", "make_processed_copy", "write_nwb"),
         ".write",
     ),
+    **dict.fromkeys(("write_nwbfile_with", "h5_data_io"), ".compose"),
+    **dict.fromkeys(("register_nwb_writer", "unregister_nwb_writer"), ".dispatch"),
 }
 
 __all__ = ["NWBReader", *_NAMES]

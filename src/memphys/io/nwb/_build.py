@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import warnings
 from typing import Any
 
 import h5py
@@ -385,7 +386,21 @@ def _unit_spike_times(table: Any, column: str) -> list[np.ndarray]:
     flat = read_all(index.target.data, np.float64).reshape(-1)
     ends = read_all(index.data, np.int64).reshape(-1)
     starts = np.concatenate(([0], ends[:-1])) if len(ends) else ends
-    return [flat[a:b] for a, b in zip(starts, ends, strict=True)]
+    trains = [flat[a:b] for a, b in zip(starts, ends, strict=True)]
+    unsorted = [i for i, t in enumerate(trains) if t.size > 1 and np.any(t[1:] < t[:-1])]
+    if unsorted:
+        # a unit's times carry no values here: sorting them alone pairs nothing wrongly
+        ids = np.asarray(table.id.data[:])
+        warnings.warn(
+            f"The units table {object_path(table)!r} has unsorted spike times for "
+            f"{len(unsorted)} unit(s) (ids {ids[unsorted].tolist()[:10]}): each unit's times "
+            "were sorted.",
+            UserWarning,
+            stacklevel=4,
+        )
+        for i in unsorted:
+            trains[i] = np.sort(trains[i], kind="stable")
+    return trains
 
 
 #: ElectrodeGroup fields copied to a unit's metadata (those the groups have).

@@ -387,6 +387,8 @@ def write_nwb(
     ----------
     obj : Ts, Tsd, TsdFrame, TsdTensor, TsGroup, IntervalSet, or dict of them
         The object to write, or ``{name: object}`` to write several in one file update.
+        Objects of a registered face (:mod:`memphys.io.nwb.dispatch`: the recordings and
+        sortings of :mod:`memphys.ephys`) go to that face's writer.
     path : str or path-like
         The NWB file. Created if it does not exist; otherwise appended to (through a copy
         swapped in when complete, so the original is never damaged).
@@ -448,6 +450,26 @@ def write_nwb(
     ...     float(nwb.acquisition["speed"].rate), list(nwb.acquisition["epochs"]["kind"][:])
     (100.0, ['a', 'b'])
     """
+    from memphys.io.nwb.dispatch import find_nwb_writer
+
+    writer = find_nwb_writer(obj)
+    if writer is not None:  # a registered face (memphys.ephys recordings and sortings)
+        return writer(
+            obj,
+            path,
+            name,
+            location=location,
+            module=module,
+            description=description,
+            unit=unit,
+            compression=compression,
+            compression_opts=compression_opts,
+            shuffle=shuffle,
+            overwrite=overwrite,
+            validate=validate,
+            nwbfile_kwargs=nwbfile_kwargs,
+            **job_kwargs,
+        )
     path = pathlib.Path(os.fspath(path))
     check_option("location", location, LOCATIONS)
     compression = _check_compression(compression)
@@ -583,9 +605,12 @@ def get_scratch(path: str | os.PathLike[str], name: str) -> Any:
     try:
         scratch = nwb.scratch
         if name not in scratch:
+            linked = _scratch_links(p).get(name)
+            if linked is not None:  # an external link (pynwb does not read those in scratch)
+                return get_scratch(linked[0], linked[1].rsplit("/", 1)[-1])
             raise MemphysValueError(
                 f"Invalid value for `name`: {str(p)!r} has no scratch object named {name!r}; "
-                f"it has {sorted(scratch)}."
+                f"it has {sorted(set(scratch) | set(_scratch_links(p)))}."
             )
         return from_nwb_container(scratch[name], scratch, str(p))
     finally:
@@ -606,6 +631,55 @@ def _copy_subject(subject: Any) -> Any:
     return Subject(**kw)
 
 
+def _link_processing_and_scratch(src: Any, nwb: Any, module: str | None) -> None:
+    """Link the source file's processing modules and scratch objects into ``nwb``.
+
+    A whole module is one external link; the module that receives new objects (named
+    ``module``) is recreated in ``nwb`` with a link to each of the source's objects.
+    """
+    for name, mod in src.processing.items():
+        if name != module:
+            nwb.add_processing_module(mod)  # its parent is the source: an external link
+            continue
+        new = nwb.create_processing_module(name=name, description=mod.description)
+        for obj in mod.data_interfaces.values():
+            new.add(obj)
+    for obj in src.scratch.values():
+        nwb.add_scratch(obj)
+
+
+def _scratch_links(src_path: pathlib.Path) -> dict[str, tuple[str, str]]:
+    """The scratch entries of ``src_path`` that are external links: ``{name: (absolute
+    target file, target path)}``. pynwb reads a file's scratch groups and datasets but not
+    its links, so a copy of a copy re-creates these with h5py (:func:`_relink_scratch`)."""
+    import h5py
+
+    out: dict[str, tuple[str, str]] = {}
+    with h5py.File(src_path, "r") as f:
+        scratch = f.get("scratch")
+        if scratch is None:
+            return out
+        for name in scratch:
+            link = scratch.get(name, getlink=True)
+            if isinstance(link, h5py.ExternalLink):
+                target = (src_path.parent / link.filename).resolve()
+                out[name] = (str(target), link.path)
+    return out
+
+
+def _relink_scratch(tmp: pathlib.Path, out: pathlib.Path, links: Mapping[str, Any]) -> None:
+    """Add to ``tmp`` (renamed to ``out`` later) the external scratch links it lacks, each
+    pointing to its final target relative to ``out``'s folder."""
+    import h5py
+
+    with h5py.File(tmp, "a") as f:
+        scratch = f.require_group("scratch")
+        for name, (target, obj_path) in links.items():
+            if name not in scratch:
+                rel = os.path.relpath(target, out.resolve().parent)
+                scratch[name] = h5py.ExternalLink(rel, obj_path)
+
+
 def make_processed_copy(
     raw_path: str | os.PathLike[str],
     out_path: str | os.PathLike[str],
@@ -615,6 +689,7 @@ def make_processed_copy(
     module_description: str | None = None,
     description: str | Mapping[str, str] | None = None,
     link_raw: bool = True,
+    location: str = "processing",
     unit: str = "a.u.",
     compression: str | None = "gzip",
     compression_opts: Any = None,
@@ -646,7 +721,12 @@ def make_processed_copy(
     description : str or dict, optional
         Description of the processed objects.
     link_raw : bool
-        Link the raw acquisition objects into the copy.
+        Link the raw file's objects into the copy: its acquisition objects, its processing
+        modules (a module named ``module`` is recreated with links to each of its objects,
+        beside the new ones) and its scratch objects, so that a copy of a copy links every
+        earlier object, never copies it.
+    location : {'processing', 'scratch'}
+        Where ``processed`` goes: the processing module ``module``, or scratch.
     unit, compression, compression_opts, shuffle, validate, **job_kwargs
         As in :func:`write_nwb`.
     overwrite : bool
@@ -701,6 +781,7 @@ def make_processed_copy(
             f"Invalid value for `out_path`: the folder {str(out.parent)!r} does not exist."
         )
     compression = _check_compression(compression)
+    check_option("location", location, ("processing", "scratch"))
     items = _normalize(dict(processed), None, description)
     stream = bool(job_kwargs.pop("stream", False))
     built = _builder(items, unit, compression, compression_opts, shuffle, stream, job_kwargs)()
@@ -733,14 +814,19 @@ def make_processed_copy(
         if link_raw:
             for obj in src.acquisition.values():
                 nwb.add_acquisition(obj)  # already has a parent: written as an external link
-        nwb.create_processing_module(
-            name=module,
-            description=module_description or f"processed data written by memphys ({module})",
-        )
-        _add_all(nwb, built, "processing", module, out)
+            _link_processing_and_scratch(src, nwb, module if location == "processing" else None)
+        if location == "processing" and module not in nwb.processing:
+            nwb.create_processing_module(
+                name=module,
+                description=module_description or f"processed data written by memphys ({module})",
+            )
+        _add_all(nwb, built, location, module, out)
+        hidden = _scratch_links(raw) if link_raw else {}
         with _atomic(out) as tmp:
             with NWBHDF5IO(str(tmp), "w", manager=manager) as io:
                 io.write(nwb, link_data=True)
+            if hidden:
+                _relink_scratch(tmp, out, hidden)
             if validate:
                 _validate_file(tmp, out)
     finally:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from memphys.errors import MemphysValueError
 from memphys.io._lazy import lazy_attribute
 from memphys.io.readers import Reader
 
@@ -70,12 +69,6 @@ class ZarrReader(Reader):
 
 def save(obj: Any, filename: Any, **kwargs: Any) -> Any:
     """``obj.save("x.zarr", **kwargs)``: see ``save_zarr`` (returns its report, if asked)."""
-    from memphys.core import TsGroup  # not at import: memphys.core imports pandas
-    from memphys.io.zarr.store import save_zarr
+    from memphys.io.zarr.store import save_zarr  # imports zarr and memphys.core
 
-    if isinstance(obj, TsGroup):
-        raise MemphysValueError(
-            f"Invalid value for `filename`: a TsGroup is saved to '.npz' (pynapple's layout), "
-            f"not to a Zarr store, but got {str(filename)!r}."
-        )
     return save_zarr(obj, filename, **kwargs)

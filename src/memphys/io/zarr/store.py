@@ -309,14 +309,9 @@ def _kind(obj: Any) -> str:
     for name, cls in _CLASSES.items():
         if isinstance(obj, cls):
             return name
-    if isinstance(obj, TsGroup):
-        raise MemphysTypeError(
-            "Invalid type for `obj`: a TsGroup cannot be saved to Zarr yet; expected Ts, "
-            "Tsd, TsdFrame, TsdTensor or IntervalSet. Save it to '.npz' (or NWB) instead."
-        )
     raise MemphysTypeError(
-        "Invalid type for `obj`: expected Ts, Tsd, TsdFrame, TsdTensor or IntervalSet, but "
-        f"got {type(obj).__name__}."
+        "Invalid type for `obj`: expected Ts, Tsd, TsdFrame, TsdTensor, TsGroup or "
+        f"IntervalSet, but got {type(obj).__name__}."
     )
 
 
@@ -444,7 +439,9 @@ def save_zarr(
 
     Parameters
     ----------
-    obj : Ts, Tsd, TsdFrame, TsdTensor or IntervalSet
+    obj : Ts, Tsd, TsdFrame, TsdTensor, IntervalSet or TsGroup
+        A TsGroup is written unit by unit (:mod:`memphys.io.zarr.tsgroup`; the job
+        arguments, ``filters`` and ``shrink_integers`` do not apply).
     path : str or path-like
         The store (conventionally ending in ``.zarr``).
     compressor : str, codec, list or None, default "default"
@@ -480,7 +477,7 @@ def save_zarr(
     >>> load_zarr(path).values.dtype
     dtype('int8')
     """
-    kind = _kind(obj)
+    kind = "TsGroup" if isinstance(obj, TsGroup) else _kind(obj)
     if not isinstance(path, str | os.PathLike):
         raise MemphysTypeError(
             f"Invalid type for `path`: expected str or pathlib.Path, but got {type(path).__name__}."
@@ -498,6 +495,27 @@ def save_zarr(
         )
     job = resolve_job_kwargs(**job_kwargs)
     filts, comps = resolve_codecs(compressor, filters, level)
+    if kind == "TsGroup":
+        from memphys.io.zarr.tsgroup import save_tsgroup
+
+        t0 = time.perf_counter()
+        with _quiet_numcodecs():
+            n = save_tsgroup(
+                obj, dest, version=FORMAT_VERSION, metadata=_metadata_attr(obj), compressors=comps
+            )
+        if not report:
+            return None
+        return SaveReport(
+            path=Path(dest),
+            kind=kind,
+            shape=(n,),
+            dtype="float64",
+            stored_dtype="float64",
+            nbytes=8 * n,
+            stored_bytes=_disk_bytes(dest),
+            seconds=time.perf_counter() - t0,
+            codecs=", ".join(repr(c) for c in comps) or "uncompressed",
+        )
     with _quiet_numcodecs():
         return _save(obj, kind, dest, job, filts, comps, shrink_integers, report)
 
@@ -637,7 +655,7 @@ def _as_series(data: Any, rate: float, start: float, columns: Any) -> Any:
 def _build(root: Any, path: Path, lazy: bool) -> Any:
     attrs = dict(root.attrs)
     kind = attrs.get("type")
-    if kind not in _KINDS:
+    if kind not in _KINDS and kind != "TsGroup":
         raise FileFormatError(
             f"Invalid file {str(path)!r}: expected a memphys store of type "
             f"{', '.join(_KINDS)}, but its attribute 'type' is {kind!r}."
@@ -648,6 +666,10 @@ def _build(root: Any, path: Path, lazy: bool) -> Any:
             f"Invalid file {str(path)!r}: expected a store of format version at most "
             f"{FORMAT_VERSION}, but got {version!r}. Upgrade memphys to read it."
         )
+    if kind == "TsGroup":
+        from memphys.io.zarr.tsgroup import build_tsgroup
+
+        return build_tsgroup(root, path, _metadata_from_attr(attrs.get("metadata")))
     start = np.asarray(root["start"][:], dtype=np.float64)
     end = np.asarray(root["end"][:], dtype=np.float64)
     if kind == "IntervalSet":
