@@ -45,6 +45,7 @@ from memphys.core.time_index import RegularTimeIndex
 from memphys.engine.job_kwargs import resolve_job_kwargs
 from memphys.engine.run import _selected_trailing
 from memphys.engine.sinks import NpySink, SinkContext, _NpyWorker, _remove_path
+from memphys.engine.targets import check_replaceable
 from memphys.errors import (
     FileFormatError,
     MemphysFileNotFoundError,
@@ -473,20 +474,21 @@ def _sel_trailing(src: LazyArray, channels: Any) -> tuple[int, ...]:
 
 class _RawSink(NpySink):
     """:class:`NpySink` without the header: workers write their blocks straight into a raw
-    file under ``<path>.partial``, renamed when complete."""
+    file under ``<path>.partial``, renamed when complete (under the write lock of ``path``;
+    an existing file is replaced only if it is not recognisably another format)."""
 
-    def open(self, ctx: SinkContext) -> None:
-        if os.path.exists(self.path) and not self.overwrite:
+    target_kind = "raw"
+
+    def _check_target(self) -> None:
+        if os.path.lexists(self.path) and not self.overwrite:
             raise MemphysValueError(
                 f"Invalid value for `path`: {self.path!r} already exists. Pass "
                 "overwrite=True or choose another path."
             )
-        parent = os.path.dirname(self.path)
-        if not os.path.isdir(parent):
-            raise MemphysFileNotFoundError(
-                f"Invalid value for `path`: expected a path in an existing folder, but "
-                f"{parent!r} does not exist."
-            )
+        check_replaceable(self.path, self.target_kind)
+
+    def _open(self, ctx: SinkContext) -> None:
+        self._check_target()
         _remove_path(self.partial)
         shape = (ctx.plan.n_samples, *self.trailing)
         nbytes = int(np.prod(shape, dtype=np.int64)) * self.dtype.itemsize
