@@ -33,7 +33,7 @@ Examples
 >>> verify_record(store)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-memphys.errors.IncompleteWriteError: Zarr store ...x.zarr is incomplete: its array '' lacks 1 of its 3 chunk files (c/1)...
+memphys.errors.IncompleteWriteError: ...x.zarr is incomplete: ... lacks 1 of its 3 chunk ...
 """
 
 from __future__ import annotations
@@ -104,7 +104,9 @@ def _array_meta(store: str, rel: str) -> dict[str, Any] | None:
         if not isinstance(doc, dict) or doc.get("node_type") != "array":
             return None
         grid = doc.get("chunk_grid", {})
-        chunks = grid.get("configuration", {}).get("chunk_shape") if isinstance(grid, dict) else None
+        chunks = (
+            grid.get("configuration", {}).get("chunk_shape") if isinstance(grid, dict) else None
+        )
         codecs = [c.get("name") if isinstance(c, dict) else c for c in doc.get("codecs", [])]
         return {
             "zarr_format": 3,

@@ -29,7 +29,7 @@ Examples
 >>> check_replaceable(folder, "zarr")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-memphys.errors.OverwriteRefusedError: Refusing to replace ...: it is a folder that memphys did not write ...
+memphys.errors.OverwriteRefusedError: Refusing to replace ...: it is a folder that memphys ...
 """
 
 from __future__ import annotations
@@ -201,7 +201,13 @@ def _exchange(a: str, b: str) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):  # pragma: no cover - old glibc
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     res = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(res == 0)
 

@@ -58,10 +58,10 @@ from memphys.arrays import as_lazy
 from memphys.core import IntervalSet, Ts, Tsd, TsdFrame, TsdTensor, TsGroup
 from memphys.core.time_index import ExplicitTimeIndex, RegularTimeIndex, time_index_from_recipe
 from memphys.engine.job_kwargs import resolve_job_kwargs
-from memphys.engine.reducers import Max, Min, ReducerGroup
-from memphys.engine.run import _selected_trailing, run_blocks
 from memphys.engine.locks import output_lock
 from memphys.engine.records import verify_record, warn_no_record, write_record
+from memphys.engine.reducers import Max, Min, ReducerGroup
+from memphys.engine.run import _selected_trailing, run_blocks
 from memphys.engine.sinks import (
     COMPLETE_ATTR,
     PARTIAL_SUFFIX,
