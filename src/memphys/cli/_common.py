@@ -221,9 +221,12 @@ def open_container(path: str | os.PathLike[str], opts: SourceOptions) -> Any:
     """
     import memphys as nap
 
+    from memphys.io.interface import check_readable
+
     p = Path(path)
     if not p.exists():
         return nap.load_file(p)  # FileNotFoundError, or IncompleteWriteError for a .partial
+    check_readable(p, "PATH")  # never open a device or a FIFO (reading it never ends)
     if opts.fmt is not None:
         return _ephys(p, opts)
     reader = find_reader(p)
