@@ -31,6 +31,7 @@ __all__ = [
     "check_positive_int",
     "check_nonnegative_int",
     "check_positive_float",
+    "check_sample_dtype",
     "describe",
     "value_error",
 ]
@@ -134,3 +135,32 @@ def check_positive_float(name: str, value: Any) -> float:
     if not np.isfinite(v) or v <= 0:
         raise value_error(name, "a finite number > 0", value)
     return v
+
+
+def check_sample_dtype(name: str, value: Any) -> np.dtype[Any]:
+    """``value`` as the dtype of raw samples: a signed or unsigned integer or a float.
+
+    Strings, bytes, booleans, dates, durations, complex numbers, objects and records are
+    refused: a raw recording read with them is garbage.
+
+    >>> check_sample_dtype("dtype", "<i2")
+    dtype('int16')
+    >>> check_sample_dtype("precision", "U4")
+    Traceback (most recent call last):
+    ...
+    memphys.errors.MemphysValueError: Invalid value for `precision`: expected the dtype of ...
+    """
+    try:
+        dtype = np.dtype(value)
+    except (TypeError, ValueError):
+        raise MemphysTypeError(
+            f"Invalid type for `{name}`: expected a numpy dtype such as 'int16', but got "
+            f"{describe(value)}."
+        ) from None
+    if dtype.kind not in "iuf" or dtype.fields is not None or dtype.subdtype is not None:
+        raise MemphysValueError(
+            f"Invalid value for `{name}`: expected the dtype of raw samples (a signed or "
+            f"unsigned integer or a float, e.g. 'int16', 'uint16', 'float32'), but got "
+            f"{describe(value)} ({dtype})."
+        )
+    return dtype

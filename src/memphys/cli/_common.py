@@ -220,7 +220,6 @@ def open_container(path: str | os.PathLike[str], opts: SourceOptions) -> Any:
         From the readers; their messages name the file and what to do.
     """
     import memphys as nap
-
     from memphys.io.interface import check_readable
 
     p = Path(path)

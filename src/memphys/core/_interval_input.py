@@ -51,7 +51,13 @@ PRECISION = 9  # decimals kept when converting ms/us to seconds, as pynapple
 
 
 def format_times(t: Any, time_units: str) -> NDArray[np.float64]:
-    """Times in ``time_units`` -> float64 seconds (rounded to 9 decimals unless seconds)."""
+    """Times in ``time_units`` -> float64 seconds (rounded to 9 decimals unless seconds).
+
+    Every time given in units reaches seconds here or in ``TsIndex.format_timestamps``,
+    and both refuse a unit other than ``"s"``, ``"ms"``, ``"us"`` (``"hours"`` or ``5``
+    were once taken as seconds).
+    """
+    time_units = check_time_units(time_units)
     t = np.asarray(t, dtype=np.float64)
     if time_units == "ms":
         return np.around(t / 1e3, PRECISION)

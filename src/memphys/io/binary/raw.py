@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from memphys._validation import check_positive_float, describe, value_error
+from memphys._validation import check_positive_float, check_sample_dtype, describe, value_error
 from memphys.arrays import from_recipe
 from memphys.arrays.base import LazyArray, register_adapter
 from memphys.arrays.numpy_array import MemmapArray
@@ -116,17 +116,7 @@ def _is_int(x: Any) -> bool:
 
 
 def _check_dtype(precision: Any, bytes_size: Any) -> np.dtype[Any]:
-    try:
-        dtype = np.dtype(precision)
-    except TypeError:
-        raise MemphysTypeError(
-            f"Invalid value for `precision`: expected a numpy dtype such as 'int16', but got "
-            f"{precision!r}."
-        ) from None
-    if dtype.hasobject or dtype.itemsize == 0 or dtype.fields is not None:
-        raise MemphysValueError(
-            f"Invalid value for `precision`: expected a plain numeric dtype, but got {dtype}."
-        )
+    dtype = check_sample_dtype("precision", precision)
     if bytes_size is not None:
         if not _is_int(bytes_size) or bytes_size <= 0:
             raise value_error("bytes_size", "a positive integer", bytes_size)
