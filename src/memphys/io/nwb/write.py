@@ -560,7 +560,10 @@ def add_scratch(
     validate : bool
         Validate before the file is replaced.
     **kwargs
-        Other :func:`write_nwb` arguments (compression, unit, job kwargs).
+        Other :func:`write_nwb` arguments (compression, unit, job kwargs). A plain array
+        takes ``compression`` (``'gzip'``, ``'lzf'``; default None: uncompressed),
+        ``compression_opts`` and ``shuffle``; a DataFrame none of them. Complex values
+        are refused (NWB has no complex type).
 
     Examples
     --------
@@ -574,7 +577,9 @@ def add_scratch(
     import pandas as pd
 
     if isinstance(obj, np.ndarray | pd.DataFrame):
-        return _add_plain_scratch(pathlib.Path(os.fspath(path)), name, obj, notes, validate)
+        return _add_plain_scratch(
+            pathlib.Path(os.fspath(path)), name, obj, notes, validate, **kwargs
+        )
     return write_nwb(
         obj,
         path,
@@ -587,17 +592,45 @@ def add_scratch(
 
 
 def _add_plain_scratch(
-    path: pathlib.Path, name: str, obj: Any, notes: str, validate: bool
+    path: pathlib.Path,
+    name: str,
+    obj: Any,
+    notes: str,
+    validate: bool,
+    compression: Any = None,
+    compression_opts: Any = None,
+    shuffle: bool = False,
+    **kwargs: Any,
 ) -> pathlib.Path:
     import pandas as pd
     from hdmf.common import DynamicTable
     from pynwb.core import ScratchData
+
+    from memphys.io.nwb._convert import check_storable
 
     if not isinstance(name, str) or not name or "/" in name:
         raise MemphysValueError(
             f"Invalid value for `name`: expected a non-empty string without '/', but got "
             f"{describe(name)}."
         )
+    if kwargs:
+        raise MemphysTypeError(
+            f"Invalid arguments for `add_scratch` with a plain {type(obj).__name__}: "
+            f"{', '.join(sorted(kwargs))} apply to memphys objects only (a plain array takes "
+            "`compression`, `compression_opts` and `shuffle`)."
+        )
+    compression = _check_compression(compression)
+    if isinstance(obj, pd.DataFrame):
+        if compression is not None or compression_opts is not None or shuffle:
+            raise MemphysValueError(
+                "Invalid value for `compression`: a DataFrame is stored as an NWB table, "
+                "whose columns memphys writes uncompressed; pass compression=None, or store "
+                "a numpy array."
+            )
+        for col in obj.columns:
+            check_storable(obj[col].dtype, f"scratch table {name!r} (column {col!r})")
+    else:
+        check_storable(obj.dtype, f"scratch array {name!r}")
     desc = notes or "scratch data written by memphys"
 
     def build() -> list[tuple[str, list[Any]]]:
@@ -605,7 +638,17 @@ def _add_plain_scratch(
             return [
                 (name, [DynamicTable.from_dataframe(df=obj, name=name, table_description=desc)])
             ]
-        return [(name, [ScratchData(name=name, data=obj, description=desc)])]
+        data: Any = obj
+        if compression is not None or shuffle:
+            from hdmf.backends.hdf5.h5_utils import H5DataIO
+
+            data = H5DataIO(
+                np.ascontiguousarray(obj),
+                compression=compression,
+                compression_opts=compression_opts,
+                shuffle=shuffle,
+            )
+        return [(name, [ScratchData(name=name, data=data, description=desc)])]
 
     return _write(
         path,
