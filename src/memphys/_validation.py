@@ -33,10 +33,13 @@ __all__ = [
     "check_positive_float",
     "check_sample_dtype",
     "describe",
+    "found_type",
+    "pynapple_error",
     "value_error",
 ]
 
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 
 
 def describe(value: Any, limit: int = 60) -> str:
@@ -164,3 +167,42 @@ def check_sample_dtype(name: str, value: Any) -> np.dtype[Any]:
             f"{describe(value)} ({dtype})."
         )
     return dtype
+
+
+def found_type(value: Any) -> str:
+    """What a value is, for a message about a wrong type: ``"a list"``, ``"None"``.
+
+    >>> found_type([1, 2]), found_type(None), found_type(np.zeros(2))
+    ('a list', 'None', 'a numpy.ndarray')
+    """
+    if value is None:
+        return "None"
+    cls = type(value)
+    name = (
+        cls.__name__
+        if cls.__module__ == "builtins"
+        else f"{cls.__module__.split('.')[0]}.{cls.__name__}"
+    )
+    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
+
+
+def pynapple_error(cls: type[E], message: str, found: str, *, exact: bool = False) -> E:
+    """An error with pynapple's ``message`` that also says what was ``found``.
+
+    pynapple's messages often name no value ("Argument should be IntervalSet"). The value
+    found is appended (``"... (got a list)"``), so that scripts and pynapple's tests that
+    match the wording with a pattern keep working; where pynapple's tests compare the whole
+    message (``exact``), it is added as a note instead (printed under the message in
+    tracebacks and by the command line; ``str(exc)`` stays pynapple's).
+
+    >>> pynapple_error(MemphysTypeError, "Argument should be IntervalSet", "a list")
+    MemphysTypeError('Argument should be IntervalSet (got a list)')
+    >>> e = pynapple_error(MemphysTypeError, "ep should be IntervalSet", "a list", exact=True)
+    >>> str(e), e.__notes__
+    ('ep should be IntervalSet', ['Got a list.'])
+    """
+    if exact:
+        exc = cls(message)
+        exc.add_note(f"Got {found}.")
+        return exc
+    return cls(f"{message} (got {found})")

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from memphys import __version__
+from memphys.cli._common import one_line
 from memphys.cli.convert import convert
 from memphys.cli.demo import demo
 from memphys.cli.filter import filter_command
@@ -27,21 +28,6 @@ __all__ = ["main", "one_line"]
 
 #: Exit status after SIGTERM (128 + 15, as a shell reports it).
 SIGTERM_STATUS = 128 + int(signal.SIGTERM)
-
-
-def one_line(exc: BaseException) -> str:
-    """The message of ``exc`` on one line (memphys errors as they are; others prefixed with
-    their type, since their message alone may not say what failed).
-
-    >>> one_line(ValueError("bad\\nvalue"))
-    'ValueError: bad value'
-    """
-    from memphys.errors import MemphysError
-
-    text = " ".join(str(exc).split())
-    if isinstance(exc, MemphysError):
-        return text or type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

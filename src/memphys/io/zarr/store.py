@@ -657,7 +657,7 @@ def _member(root: Any, name: str, path: Path, read: bool = False) -> Any:
     except Exception as exc:  # JSON, codec (blosc, crc32c), reshape errors of zarr
         raise CorruptStoreError(
             f"Zarr store {str(path)!r} is damaged: its array {name!r} cannot be read "
-            f"({type(exc).__name__}: {exc}). Write the store again."
+            f"({type(exc).__name__}: {str(exc).rstrip('.')}). Write the store again."
         ) from None
 
 
