@@ -136,11 +136,11 @@ class ZarrArray(LazyArray):
         except MemphysError:
             raise
         except Exception as exc:  # a chunk's checksum, blosc, reshape, JSON errors of zarr
+            found = f"{type(exc).__name__}: {str(exc).rstrip('.')}"
             raise CorruptStoreError(
                 f"Cannot read rows [{start}, {stop}) of the zarr array {self._arr.path!r} in "
-                f"store {str(self._arr.store)!r}: {type(exc).__name__}: {str(exc).rstrip('.')}. The "
-                "store is "
-                "damaged (or was changed while being read); write it again."
+                f"store {str(self._arr.store)!r}: {found}. The store is damaged (or was changed "
+                "while being read); write it again."
             ) from exc
 
     def recipe(self) -> dict[str, Any]:
