@@ -159,9 +159,11 @@ def check_replaceable(
     if not os.path.lexists(p):
         return
     if source is not None:
+        same = False
         with contextlib.suppress(OSError):
-            if os.path.samefile(p, os.fspath(source)):
-                raise _refuse(p, "the input being read", "write to another path.")
+            same = os.path.samefile(p, os.fspath(source))
+        if same:
+            raise _refuse(p, "the input being read", "write to another path.")
     st = os.lstat(p)
     if stat.S_ISLNK(st.st_mode):
         raise _refuse(p, "a symbolic link (to " + repr(os.readlink(p)) + ")")
