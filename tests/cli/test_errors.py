@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import memphys
 from memphys.cli.main import main
 
-SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))
+# the sources of the memphys under test (the command runs in a child process)
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(memphys.__file__)))
 
 
 def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -39,14 +41,16 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 def test_info_dev_zero_is_one_line():
     line = _one_error_line(run("info", "/dev/zero"))
-    assert "/dev/zero" in line and "character device" in line
+    assert "/dev/zero" in line
+    assert "character device" in line
 
 
 def test_info_fifo_is_one_line_and_does_not_block(tmp_path):
     fifo = tmp_path / "fifo.npz"
     os.mkfifo(fifo)
     line = _one_error_line(run("info", str(fifo), timeout=30))
-    assert "fifo.npz" in line and "FIFO" in line
+    assert "fifo.npz" in line
+    assert "FIFO" in line
 
 
 def test_unexpected_errors_are_one_line_and_verbose_shows_the_traceback(monkeypatch, tmp_path):
@@ -107,7 +111,8 @@ def test_convert_raises_tiny_chunks_to_a_floor(tmp_path):
          "--chunk-duration", "1us", "--no-progress"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "Warning:" in result.output and "floor" in result.output
+    assert "Warning:" in result.output
+    assert "floor" in result.output
     arr = zarr.open_group(str(dst), mode="r")["d"]
     assert arr.chunks[0] * 4 * 2 >= 4096
     stored = sum(f.stat().st_size for f in dst.rglob("*") if f.is_file())

@@ -12,11 +12,13 @@ import time
 
 import pytest
 
+import memphys
 from memphys import config_context
 from memphys.engine.locks import lock_path, output_lock
 from memphys.errors import LockTimeoutError, MemphysError
 
-SRC = os.path.join(os.path.dirname(__file__), "..", "..", "src")
+# the sources of the memphys under test (children import the same)
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(memphys.__file__)))
 
 
 def _child(code: str) -> subprocess.Popen[str]:
@@ -70,13 +72,19 @@ def test_second_writer_times_out_with_a_clear_error(tmp_path):
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "locked"
         t0 = time.monotonic()
-        with config_context(lock_timeout=0.5), pytest.raises(LockTimeoutError) as info:
-            with output_lock(target, what="NWB file"):
-                pass
+        with (
+            config_context(lock_timeout=0.5),
+            pytest.raises(LockTimeoutError) as info,
+            output_lock(target, what="NWB file"),
+        ):
+            pass
         assert 0.4 < time.monotonic() - t0 < 5
         message = str(info.value)
-        assert "NWB file" in message and str(target) in message and "lock_timeout" in message
-        assert isinstance(info.value, MemphysError) and isinstance(info.value, TimeoutError)
+        assert "NWB file" in message
+        assert str(target) in message
+        assert "lock_timeout" in message
+        assert isinstance(info.value, MemphysError)
+        assert isinstance(info.value, TimeoutError)
     finally:
         child.kill()
         child.wait()
@@ -104,9 +112,8 @@ def test_a_killed_holder_releases_the_lock(tmp_path):
 def test_lock_timeout_setting_is_validated():
     from memphys.errors import MemphysValueError
 
-    with pytest.raises(MemphysValueError, match="lock_timeout"):
-        with config_context(lock_timeout=-1):
-            pass
+    with pytest.raises(MemphysValueError, match="lock_timeout"), config_context(lock_timeout=-1):
+        pass
     with config_context(lock_timeout=float("inf")):
         pass
 

@@ -36,7 +36,9 @@ def test_record_lists_every_chunk_with_size_and_crc(tmp_path, zarr_format):
     _store(path, zarr_format)
     record = write_record(path)
     rec = record["arrays"][""]
-    assert rec["shape"] == [100, 3] and rec["chunks"] == [10, 3] and rec["grid"] == [10, 1]
+    assert rec["shape"] == [100, 3]
+    assert rec["chunks"] == [10, 3]
+    assert rec["grid"] == [10, 1]
     assert rec["n_chunks"] == 10 == len(rec["chunk_files"])
     assert rec["checksum"] == ("crc32c-trailer" if zarr_format == 3 else "crc32c")
     key, (size, crc) = next(iter(rec["chunk_files"].items()))

@@ -55,7 +55,7 @@ def test_files_only_of_the_format_written(tmp_path):
     with pytest.raises(OverwriteRefusedError, match="not a zip"):
         check_replaceable(text, "npz")
     check_replaceable(text, "raw")  # raw binary has no signature
-    with pytest.raises(OverwriteRefusedError, match="a .npy file, not a raw binary"):
+    with pytest.raises(OverwriteRefusedError, match=r"a \.npy file, not a raw binary"):
         check_replaceable(npy, "raw")
     with pytest.raises(OverwriteRefusedError, match="a file, not a Zarr store"):
         check_replaceable(npy, "zarr")
@@ -85,9 +85,11 @@ def test_replace_path_swaps_folders(tmp_path):
     new.mkdir()
     (new / "b").write_text("new")
     replace_path(new, old)
-    assert os.listdir(old) == ["b"] and not new.exists()
+    assert os.listdir(old) == ["b"]
+    assert not new.exists()
     f, g = tmp_path / "f.npy", tmp_path / "f.npy.partial"
     f.write_text("old")
     g.write_text("new")
     replace_path(g, f)
-    assert f.read_text() == "new" and not g.exists()
+    assert f.read_text() == "new"
+    assert not g.exists()

@@ -98,11 +98,21 @@ def test_convert_refuses_a_users_folder(tmp_path, user_folder):
     before = _tree(user_folder)
     result = CliRunner().invoke(
         main,
-        ["convert", str(raw), str(user_folder), "--n-channels", "4", "--sampling-rate", "1000"]
-        + ["--overwrite", "--no-progress"],
+        [
+            "convert",
+            str(raw),
+            str(user_folder),
+            "--n-channels",
+            "4",
+            "--sampling-rate",
+            "1000",
+            "--overwrite",
+            "--no-progress",
+        ],
     )
     assert result.exit_code == 1
-    assert "Refusing to replace" in result.output and str(user_folder) in result.output
+    assert "Refusing to replace" in result.output
+    assert str(user_folder) in result.output
     assert _tree(user_folder) == before
 
 
