@@ -132,7 +132,7 @@ class TsGroup(UserDict, _MetadataMixin):
     >>> group[0] = nap.Ts(t=[1.0, 2.0])
     Traceback (most recent call last):
     ...
-    memphys.errors.MemphysTypeError: Metadata keys must be strings!
+    memphys.errors.MemphysTypeError: Metadata keys must be strings! (got 0)
     """
 
     _protected_metadata = frozenset({"rate"})  # computed: never set, dropped or restricted away

@@ -100,19 +100,18 @@ def _is_number(x: Any) -> bool:
 
 
 def _sampling_rate(data: Any) -> float:
-    """The rate to design a filter for: the exact rate of a regular time index (a series
-    built with ``rate=``, or from ``np.arange(n) / fs``), else pynapple's ``data.rate``
-    (samples per second of time support).
+    """The rate to design a filter for: the declared rate of a regular time index (a series
+    built with ``rate=``, or read from a file that gives its sampling rate), else pynapple's
+    ``data.rate`` (samples per second of time support).
 
     ``data.rate`` of ``n`` samples at ``fs`` over ``[t0, t_last]`` is ``n / ((n - 1) / fs)``:
     100.1 Hz for 1000 samples at 100 Hz, which shifted every cutoff and accepted a cutoff
-    at the real Nyquist frequency.
+    at the real Nyquist frequency. For timestamps given by the user it is kept, as pynapple
+    computes it (``fs=`` gives the exact rate; see docs/compat.md).
     """
-    ti = data.time_index
-    if getattr(ti, "is_regular", False):
-        rate = getattr(ti, "rate", None)
-        if rate is not None and np.isfinite(rate) and rate > 0:
-            return float(rate)
+    rate = getattr(data.time_index, "declared_rate", None)
+    if rate is not None and np.isfinite(rate) and rate > 0:
+        return float(rate)
     return float(data.rate)
 
 
