@@ -38,6 +38,8 @@ __all__ = [
     "MemphysWarning",
     "CompletenessWarning",
     "ChunkSizeWarning",
+    "StreamNotFoundError",
+    "ProbeMismatchError",
 ]
 
 
@@ -150,3 +152,13 @@ class CompletenessWarning(MemphysWarning):
 
 class ChunkSizeWarning(MemphysWarning):
     """A requested chunk size was below memphys's floor and was raised to it."""
+
+
+class StreamNotFoundError(ExtractorValueError):
+    """A stream, block or experiment that a recording does not hold (the message lists the
+    ones it does), or none named when it holds several."""
+
+
+class ProbeMismatchError(ExtractorValueError):
+    """A probe (file) that does not describe the recording: its contact count differs from
+    the channel count, or its wiring does not cover the channels."""

@@ -49,6 +49,7 @@ from memphys.engine.locks import output_lock
 from memphys.engine.records import verify_record, write_record
 from memphys.engine.targets import check_replaceable, replace_path
 from memphys.ephys._check import ext_error
+from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import BaseRecording
 from memphys.ephys.binaryrecordingextractor import BinaryRecordingExtractor
 from memphys.ephys.core_tools import (
@@ -111,6 +112,7 @@ def check_folder_record(folder: Path, what: str) -> None:
         verify_record(folder, what=what)
 
 
+@register_role("recording.binary_folder")
 class BinaryFolderRecording(BinaryRecordingExtractor):
     """A binary folder written by ``save(format="binary")`` (see the module docstring).
 
