@@ -207,7 +207,7 @@ def write_record(
     extra : dict, optional
         More JSON-able facts to keep in the record.
     """
-    from memphys import __version__
+    from memphys._version import __version__
 
     root = os.fspath(store)
     record: dict[str, Any] = {
