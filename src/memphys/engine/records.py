@@ -51,6 +51,7 @@ from memphys.errors import CompletenessWarning, CorruptStoreError, IncompleteWri
 __all__ = [
     "RECORD_NAME",
     "RECORD_VERSION",
+    "SMALL_FILE_BYTES",
     "crc32c",
     "read_record",
     "verify_chunks",
@@ -63,6 +64,10 @@ __all__ = [
 RECORD_NAME = "memphys_record.json"
 #: Version of the record layout.
 RECORD_VERSION = 1
+#: Files up to this size get a CRC32C in a files record (metadata, small arrays).
+SMALL_FILE_BYTES = 64 * 1024
+#: The key files of a section (see :func:`write_record`'s ``sections``).
+SECTION_KEYS = ("params.json", ".zattrs")
 
 _V3_META = "zarr.json"
 _V2_META = (".zarray", ".zattrs", ".zgroup", ".zmetadata")
@@ -192,7 +197,11 @@ def _file_crc(path: str, skip_tail: int = 0) -> int:
 
 # -------------------------------------------------------------------------------- write
 def write_record(
-    store: str | os.PathLike[str], *, files: bool = False, extra: dict[str, Any] | None = None
+    store: str | os.PathLike[str],
+    *,
+    files: bool = False,
+    extra: dict[str, Any] | None = None,
+    sections: str | None = None,
 ) -> dict[str, Any]:
     """Write the completeness record of a finished store (or folder) and return it.
 
@@ -203,7 +212,15 @@ def write_record(
     store : str or path-like
         The store (or folder).
     files : bool, default False
-        Record the size of every file instead of Zarr arrays (raw binary folders).
+        Record the size of every file instead of Zarr arrays (raw binary folders, the
+        stores of a SortingAnalyzer), and the CRC32C of files up to
+        :data:`SMALL_FILE_BYTES` (metadata: an edited JSON file is found on open).
+    sections : str, optional
+        With ``files``: a folder (e.g. ``"extensions"``) whose subfolders are sections
+        that other tools may rewrite: a section is checked only while its key file
+        (``params.json``, or ``.zattrs`` in a Zarr v2 store) is the one recorded; a
+        section whose key file is gone (reset or deleted) is not checked, one whose key
+        file changed warns that it cannot be checked.
     extra : dict, optional
         More JSON-able facts to keep in the record.
     """
@@ -218,7 +235,14 @@ def write_record(
         "arrays": {},
     }
     if files:
-        record["files"] = {k: [size] for k, size in sorted(_chunk_files(root).items())}
+        record["files"] = {
+            k: [size, _file_crc(os.path.join(root, *k.split("/")))]
+            if size <= SMALL_FILE_BYTES
+            else [size]
+            for k, size in sorted(_chunk_files(root).items())
+        }
+        if sections:
+            record["sections"] = sections
     else:
         for rel in _arrays(root):
             meta = _array_meta(root, rel)
@@ -329,6 +353,67 @@ def _check_array(root: str, rel: str, rec: dict[str, Any]) -> None:
         )
 
 
+def _unchecked_sections(root: str, record: dict[str, Any], what: str) -> set[str]:
+    """Sections (``<folder>/<name>/``) of a files record that are not to be checked."""
+    folder = record.get("sections")
+    if not folder:
+        return set()
+    files = record["files"]
+    names = {k.split("/")[1] for k in files if k.startswith(folder + "/") and k.count("/") >= 2}
+    skip: set[str] = set()
+    for name in sorted(names):
+        prefix = f"{folder}/{name}/"
+        keys = [prefix + k for k in SECTION_KEYS if prefix + k in files]
+        if not keys:
+            skip.add(prefix)  # not complete when recorded
+            continue
+        key = keys[0]
+        path = os.path.join(root, *key.split("/"))
+        if not os.path.isfile(path):
+            skip.add(prefix)  # reset or deleted since: it does not load
+            continue
+        rec = files[key]
+        if os.path.getsize(path) != rec[0] or (len(rec) > 1 and _file_crc(path) != rec[1]):
+            skip.add(prefix)
+            warnings.warn(
+                f"{what} {root}: {prefix.rstrip('/')} was rewritten since memphys recorded "
+                "it (by another tool): that it is complete cannot be checked.",
+                CompletenessWarning,
+                stacklevel=4,
+            )
+    return skip
+
+
+def _check_files(root: str, record: dict[str, Any], what: str) -> None:
+    skip = _unchecked_sections(root, record, what)
+    files = {
+        k: v for k, v in record["files"].items() if not any(k.startswith(p) for p in skip)
+    }
+    found = _chunk_files(root)
+    missing = sorted(set(files) - set(found))
+    if missing:
+        raise IncompleteWriteError(
+            f"{what} {root} is incomplete: {len(missing)} of its files are missing "
+            f"({_listing(missing)}). Write it again."
+        )
+    wrong = sorted(k for k, v in files.items() if found[k] != v[0])
+    if wrong:
+        raise CorruptStoreError(
+            f"{what} {root} is damaged: {len(wrong)} of its files have the wrong size "
+            f"({_listing(wrong)}: truncated or replaced). Write it again."
+        )
+    edited = sorted(
+        k
+        for k, v in files.items()
+        if len(v) > 1 and _file_crc(os.path.join(root, *k.split("/"))) != v[1]
+    )
+    if edited:
+        raise CorruptStoreError(
+            f"{what} {root} is damaged: {len(edited)} of its files were changed since it was "
+            f"written ({_listing(edited)}: CRC32C differs). Write it again."
+        )
+
+
 def verify_record(
     store: str | os.PathLike[str], *, warn: bool = True, what: str = "Zarr store"
 ) -> dict[str, Any] | None:
@@ -351,19 +436,7 @@ def verify_record(
             warn_no_record(root, what)
         return None
     if "files" in record:
-        found = _chunk_files(root)
-        missing = sorted(set(record["files"]) - set(found))
-        if missing:
-            raise IncompleteWriteError(
-                f"{what} {root} is incomplete: {len(missing)} of its files are missing "
-                f"({_listing(missing)}). Write it again."
-            )
-        wrong = sorted(k for k, v in record["files"].items() if found[k] != v[0])
-        if wrong:
-            raise CorruptStoreError(
-                f"{what} {root} is damaged: {len(wrong)} of its files have the wrong size "
-                f"({_listing(wrong)}: truncated or replaced). Write it again."
-            )
+        _check_files(root, record, what)
     for rel, rec in record.get("arrays", {}).items():
         _check_array(root, rel, rec)
     return record

@@ -7,7 +7,8 @@ the kind being written that memphys may replace:
 - a folder (a Zarr store, a recording folder of :mod:`memphys.ephys`) only if memphys
   wrote it: it holds a completeness record (``memphys_record.json``, see
   :mod:`memphys.engine.records`) or, for stores written by memphys before records
-  existed, memphys's own Zarr attributes; or if it is empty. A user's folder, a store of
+  existed, memphys's own Zarr attributes; or if it is empty. The savers of
+  :mod:`memphys.ephys` also replace folders SpikeInterface wrote (same layouts). A user's folder, a store of
   another tool, a symbolic link are refused with
   :class:`~memphys.errors.OverwriteRefusedError` naming the path;
 - a file only if it is a regular file of the format being written (the ``.npy`` magic,
@@ -49,6 +50,7 @@ __all__ = [
     "KINDS",
     "check_replaceable",
     "is_memphys_folder",
+    "is_spikeinterface_folder",
     "remove_path",
     "replace_path",
 ]
@@ -65,6 +67,7 @@ KINDS: dict[str, bool] = {
 
 _RECORD_NAME = "memphys_record.json"  # engine.records.RECORD_NAME (kept free of imports)
 _MEMPHYS_ATTRS = ("memphys_format_version", "memphys_complete")
+_SI_FILES = ("spikeinterface_info.json", "si_folder.json")
 _SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
     "npy": ((0, b"\x93NUMPY"),),
     "npz": ((0, b"PK\x03\x04"), (0, b"PK\x05\x06")),
@@ -106,6 +109,22 @@ def is_memphys_folder(path: str | os.PathLike[str]) -> bool:
     return any(a in attrs for a in _MEMPHYS_ATTRS)
 
 
+def is_spikeinterface_folder(path: str | os.PathLike[str]) -> bool:
+    """True if ``path`` is a folder or store SpikeInterface wrote (``spikeinterface_info.json``
+    or ``si_folder.json``, or the ``spikeinterface_info`` attribute of a Zarr store).
+
+    >>> import tempfile
+    >>> is_spikeinterface_folder(tempfile.mkdtemp())
+    False
+    """
+    folder = os.fspath(path)
+    if not os.path.isdir(folder):
+        return False
+    if any(os.path.isfile(os.path.join(folder, n)) for n in _SI_FILES):
+        return True
+    return "spikeinterface_info" in _zarr_attrs(folder)
+
+
 def _has_signature(path: str, kind: str) -> bool:
     try:
         with open(path, "rb") as fh:
@@ -138,6 +157,7 @@ def check_replaceable(
     kind: str,
     *,
     source: str | os.PathLike[str] | None = None,
+    spikeinterface: bool = False,
 ) -> None:
     """Raise unless the existing ``path`` may be replaced by an output of ``kind``.
 
@@ -149,6 +169,9 @@ def check_replaceable(
         What is being written (see the module notes).
     source : str or path-like, optional
         The writer's input file: the output may never be the input.
+    spikeinterface : bool, default False
+        Folders SpikeInterface wrote may be replaced too (the savers of
+        :mod:`memphys.ephys`, which write the same layouts).
 
     Raises
     ------
@@ -171,11 +194,15 @@ def check_replaceable(
     if stat.S_ISDIR(st.st_mode):
         if not folder_kind:
             raise _refuse(p, "a folder, not a file")
-        if is_memphys_folder(p):
+        if is_memphys_folder(p) or (spikeinterface and is_spikeinterface_folder(p)):
             return
         if not os.listdir(p):
             return  # an empty folder: nothing is lost
-        raise _refuse(p, "a folder that memphys did not write (no completeness record)")
+        raise _refuse(
+            p,
+            "a folder that memphys did not write (no completeness record)"
+            + (" nor SpikeInterface" if spikeinterface else ""),
+        )
     if not stat.S_ISREG(st.st_mode):
         raise _refuse(p, "not a regular file (a device, FIFO or socket)")
     if folder_kind:

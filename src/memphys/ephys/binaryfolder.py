@@ -73,12 +73,13 @@ def replace_folder(partial: Path, final: Path) -> None:
 
 def prepare_partial_folder(folder: Path, overwrite: bool) -> Path:
     """Check ``folder`` can be written and create ``<folder>.partial`` (a stale one from a
-    killed run is removed). An existing ``folder`` is replaced only if memphys wrote it."""
+    killed run is removed). An existing ``folder`` is replaced only if memphys or
+    SpikeInterface wrote it."""
     if folder.exists() and not overwrite:
         raise MemphysFileExistsError(
             f"Folder {folder} already exists. Use overwrite=True to overwrite it."
         )
-    check_replaceable(folder, "folder")
+    check_replaceable(folder, "folder", spikeinterface=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = folder.with_name(folder.name + ".partial")
     if partial.exists():
