@@ -8,8 +8,8 @@ the kind being written that memphys may replace:
   wrote it: it holds a completeness record (``memphys_record.json``, see
   :mod:`memphys.engine.records`) or, for stores written by memphys before records
   existed, memphys's own Zarr attributes; or if it is empty. The savers of
-  :mod:`memphys.ephys` also replace folders SpikeInterface wrote (same layouts). A user's folder, a store of
-  another tool, a symbolic link are refused with
+  :mod:`memphys.ephys` also replace folders SpikeInterface wrote (same layouts). A
+  user's folder, a store of another tool, a symbolic link are refused with
   :class:`~memphys.errors.OverwriteRefusedError` naming the path;
 - a file only if it is a regular file of the format being written (the ``.npy`` magic,
   a zip archive for ``.npz``, the HDF5 signature for ``.nwb``; raw binary has no

@@ -341,9 +341,9 @@ class NWBFile(UserDict[str, Any]):
         skipped = _unsupported(self.nwb, set(found))
         short = unique_keys({p: p.rsplit("/", 1)[-1] for p in skipped})
         self.unsupported: dict[str, str] = {}
-        for path, (kind, reason) in skipped.items():
-            key = short[path] if short[path] not in data else path
-            self.unsupported[key] = f"{path} is {reason}"
+        for where, (kind, reason) in skipped.items():
+            key = short[where] if short[where] not in data else where
+            self.unsupported[key] = f"{where} is {reason}"
             self._view.append([key, f"{kind} (not loadable)"])
         UserDict.__init__(self, data)
 
