@@ -386,9 +386,7 @@ def _unchecked_sections(root: str, record: dict[str, Any], what: str) -> set[str
 
 def _check_files(root: str, record: dict[str, Any], what: str) -> None:
     skip = _unchecked_sections(root, record, what)
-    files = {
-        k: v for k, v in record["files"].items() if not any(k.startswith(p) for p in skip)
-    }
+    files = {k: v for k, v in record["files"].items() if not any(k.startswith(p) for p in skip)}
     found = _chunk_files(root)
     missing = sorted(set(files) - set(found))
     if missing:
