@@ -15,7 +15,7 @@ Examples
 >>> with atomic_folder(target) as tmp:
 ...     _ = (tmp / "a.txt").write_text("x")
 >>> sorted(p.name for p in target.iterdir())
-['a.txt']
+['a.txt', 'memphys_record.json']
 """
 
 from __future__ import annotations
