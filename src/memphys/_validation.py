@@ -31,11 +31,15 @@ __all__ = [
     "check_positive_int",
     "check_nonnegative_int",
     "check_positive_float",
+    "check_sample_dtype",
     "describe",
+    "found_type",
+    "pynapple_error",
     "value_error",
 ]
 
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 
 
 def describe(value: Any, limit: int = 60) -> str:
@@ -134,3 +138,71 @@ def check_positive_float(name: str, value: Any) -> float:
     if not np.isfinite(v) or v <= 0:
         raise value_error(name, "a finite number > 0", value)
     return v
+
+
+def check_sample_dtype(name: str, value: Any) -> np.dtype[Any]:
+    """``value`` as the dtype of raw samples: a signed or unsigned integer or a float.
+
+    Strings, bytes, booleans, dates, durations, complex numbers, objects and records are
+    refused: a raw recording read with them is garbage.
+
+    >>> check_sample_dtype("dtype", "<i2")
+    dtype('int16')
+    >>> check_sample_dtype("precision", "U4")
+    Traceback (most recent call last):
+    ...
+    memphys.errors.MemphysValueError: Invalid value for `precision`: expected the dtype of ...
+    """
+    try:
+        dtype = np.dtype(value)
+    except (TypeError, ValueError):
+        raise MemphysTypeError(
+            f"Invalid type for `{name}`: expected a numpy dtype such as 'int16', but got "
+            f"{describe(value)}."
+        ) from None
+    if dtype.kind not in "iuf" or dtype.fields is not None or dtype.subdtype is not None:
+        raise MemphysValueError(
+            f"Invalid value for `{name}`: expected the dtype of raw samples (a signed or "
+            f"unsigned integer or a float, e.g. 'int16', 'uint16', 'float32'), but got "
+            f"{describe(value)} ({dtype})."
+        )
+    return dtype
+
+
+def found_type(value: Any) -> str:
+    """What a value is, for a message about a wrong type: ``"a list"``, ``"None"``.
+
+    >>> found_type([1, 2]), found_type(None), found_type(np.zeros(2))
+    ('a list', 'None', 'a numpy.ndarray')
+    """
+    if value is None:
+        return "None"
+    cls = type(value)
+    name = (
+        cls.__name__
+        if cls.__module__ == "builtins"
+        else f"{cls.__module__.split('.')[0]}.{cls.__name__}"
+    )
+    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
+
+
+def pynapple_error(cls: type[E], message: str, found: str, *, exact: bool = False) -> E:
+    """An error with pynapple's ``message`` that also says what was ``found``.
+
+    pynapple's messages often name no value ("Argument should be IntervalSet"). The value
+    found is appended (``"... (got a list)"``), so that scripts and pynapple's tests that
+    match the wording with a pattern keep working; where pynapple's tests compare the whole
+    message (``exact``), it is added as a note instead (printed under the message in
+    tracebacks and by the command line; ``str(exc)`` stays pynapple's).
+
+    >>> pynapple_error(MemphysTypeError, "Argument should be IntervalSet", "a list")
+    MemphysTypeError('Argument should be IntervalSet (got a list)')
+    >>> e = pynapple_error(MemphysTypeError, "ep should be IntervalSet", "a list", exact=True)
+    >>> str(e), e.__notes__
+    ('ep should be IntervalSet', ['Got a list.'])
+    """
+    if exact:
+        exc = cls(message)
+        exc.add_note(f"Got {found}.")
+        return exc
+    return cls(f"{message} (got {found})")

@@ -99,6 +99,10 @@ class Config:
     regular_tolerance : float
         Relative tolerance on the sampling period below which explicit timestamps are
         stored as a regular ``(start, rate, n)`` index.
+    lock_timeout : float
+        Seconds a writer waits for another process writing the same output (file, store,
+        NWB file) before it fails with :class:`~memphys.errors.LockTimeoutError` (default
+        600; ``0`` fails at once, ``inf`` waits as long as it takes).
     """
 
     time_units: str = "s"
@@ -107,6 +111,7 @@ class Config:
     suppress_conversion_warnings: bool = False
     suppress_time_index_sorting_warnings: bool = False
     regular_tolerance: float = 1e-6
+    lock_timeout: float = 600.0
 
     def validate(self, name: str, value: Any) -> Any:
         """Return ``value`` checked and normalised for setting ``name``."""
@@ -131,6 +136,10 @@ class Config:
             if not (0 <= v < 1):
                 raise value_error(name, "a number in [0, 1)", value)
             return v
+        if name == "lock_timeout":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+                raise value_error(name, "a number of seconds >= 0 (inf to wait forever)", value)
+            return float(value)
         fields = ", ".join(f.name for f in dataclasses.fields(self))
         raise MemphysValueError(f"Unknown setting {name!r}: allowed settings are {fields}.")
 

@@ -32,6 +32,12 @@ __all__ = [
     "MemphysOSError",
     "ExtractorValueError",
     "MemphysFileExistsError",
+    "CorruptStoreError",
+    "OverwriteRefusedError",
+    "LockTimeoutError",
+    "MemphysWarning",
+    "CompletenessWarning",
+    "ChunkSizeWarning",
     "StreamNotFoundError",
     "ProbeMismatchError",
 ]
@@ -116,6 +122,36 @@ class ExtractorValueError(MemphysValueError, AssertionError):
 
 class MemphysFileExistsError(MemphysError, FileExistsError):
     """An output file or folder exists and overwriting it was not asked for."""
+
+
+# --- reliability (issue 11): damaged stores, refused overwrites, concurrent writers ----------
+class CorruptStoreError(FileFormatError):
+    """A store memphys reads is damaged: unreadable metadata, a chunk whose checksum or
+    size is wrong, a shape that disagrees with the store's completeness record. The
+    message names the store and the array."""
+
+
+class OverwriteRefusedError(MemphysFileExistsError):
+    """An output path holds something memphys did not write (a user's folder, a store of
+    another tool, a file of another format): memphys never replaces it."""
+
+
+class LockTimeoutError(MemphysError, TimeoutError):
+    """Another process (or thread) kept writing the same output for longer than the lock
+    timeout (``memphys.set_config(lock_timeout=...)``)."""
+
+
+class MemphysWarning(UserWarning):
+    """Base class of the warnings memphys emits."""
+
+
+class CompletenessWarning(MemphysWarning):
+    """A store has no memphys completeness record (written by another tool or an older
+    memphys): that it is complete and undamaged cannot be checked."""
+
+
+class ChunkSizeWarning(MemphysWarning):
+    """A requested chunk size was below memphys's floor and was raised to it."""
 
 
 class StreamNotFoundError(ExtractorValueError):

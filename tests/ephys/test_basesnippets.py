@@ -96,6 +96,7 @@ def test_save_npy_folder_and_memory_with_probe(tmp_path, snippets):
     assert np.array_equal(sub.get_channel_locations(), [[0.0, 30.0], [0.0, 0.0]])
     saved = sub.save(folder=tmp_path / "snip")
     assert sorted(p.name for p in (tmp_path / "snip").iterdir()) == [
+        "memphys_record.json",
         "npy.json",
         "probegroup.json",
         "properties",

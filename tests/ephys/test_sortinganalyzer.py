@@ -17,7 +17,12 @@ import pytest
 
 import memphys.ephys as si
 from memphys.ephys.analyzer_extension import AnalyzerExtension, register_result_extension
-from memphys.errors import ExtractorValueError, FileFormatError
+from memphys.errors import (
+    CompletenessWarning,
+    ExtractorValueError,
+    FileFormatError,
+    IncompleteWriteError,
+)
 
 CORE = ["random_spikes", "waveforms", "templates", "noise_levels"]
 
@@ -309,17 +314,26 @@ def test_interrupted_extension_is_not_listed(gt, tmp_path, monkeypatch):
 def test_corrupt_folders_name_the_missing_part(gt, tmp_path):
     an = _analyzer(gt, format="binary_folder", folder=tmp_path / "a")
     (tmp_path / "a" / "settings.json").unlink()
-    with pytest.raises(FileFormatError, match="settings"):
+    with pytest.raises(IncompleteWriteError, match="settings"):  # its completeness record
+        si.load_sorting_analyzer(tmp_path / "a")
+    (tmp_path / "a" / "memphys_record.json").unlink()  # as SpikeInterface writes it
+    with pytest.warns(CompletenessWarning), pytest.raises(FileFormatError, match="settings"):
         si.load_sorting_analyzer(tmp_path / "a")
     an2 = _analyzer(gt, format="binary_folder", folder=tmp_path / "b")
     (tmp_path / "b" / "sorting" / "spikes.npy").unlink()
-    with pytest.raises(FileFormatError, match="spikes"):
+    with pytest.raises(IncompleteWriteError, match="spikes"):
+        si.load_sorting_analyzer(tmp_path / "b")
+    (tmp_path / "b" / "memphys_record.json").unlink()
+    with pytest.warns(CompletenessWarning), pytest.raises(FileFormatError, match="spikes"):
         si.load_sorting_analyzer(tmp_path / "b")
     _analyzer(gt, format="zarr", folder=tmp_path / "c")
     import shutil
 
     shutil.rmtree(tmp_path / "c.zarr" / "recording_info")
-    with pytest.raises(FileFormatError, match="recording_info"):
+    with pytest.raises(IncompleteWriteError, match="recording_info"):
+        si.load_sorting_analyzer(tmp_path / "c.zarr")
+    (tmp_path / "c.zarr" / "memphys_record.json").unlink()
+    with pytest.warns(CompletenessWarning), pytest.raises(FileFormatError, match="recording_info"):
         si.load_sorting_analyzer(tmp_path / "c.zarr")
     with pytest.raises(FileNotFoundError):
         si.load_sorting_analyzer(tmp_path / "nope")

@@ -9,7 +9,12 @@ import pytest
 
 import memphys.ephys as si
 from memphys.ephys import sortingfolder
-from memphys.errors import ExtractorValueError, FileFormatError, MemphysFileNotFoundError
+from memphys.errors import (
+    CompletenessWarning,
+    ExtractorValueError,
+    FileFormatError,
+    MemphysFileNotFoundError,
+)
 
 
 @pytest.fixture
@@ -27,6 +32,7 @@ def test_numpy_folder_has_spikeinterface_layout_and_round_trips(tmp_path, sortin
     names = sorted(p.name for p in folder.iterdir())
     assert names == [
         "annotations.json",
+        "memphys_record.json",
         "numpysorting_info.json",
         "properties",
         "si_folder.json",
@@ -91,7 +97,10 @@ def test_broken_folders_get_clear_errors(tmp_path, sorting):
         si.NumpyFolderSorting(tmp_path)
     sorting.save(folder=tmp_path / "s")
     np.save(tmp_path / "s" / "spikes.npy", np.arange(3))
-    with pytest.raises(FileFormatError, match="not a spike vector"):
+    with pytest.raises(FileFormatError, match=r"damaged.*spikes.npy"):  # its record
+        si.NumpyFolderSorting(tmp_path / "s")
+    (tmp_path / "s" / "memphys_record.json").unlink()  # as SpikeInterface writes it
+    with pytest.warns(CompletenessWarning), pytest.raises(FileFormatError, match="not a spike"):
         si.NumpyFolderSorting(tmp_path / "s")
 
 
@@ -99,6 +108,7 @@ def test_npz_folder_round_trip(tmp_path, sorting):
     with pytest.warns(FutureWarning, match="deprecated"):
         si.NpzFolderSorting.write_sorting(sorting, tmp_path / "old")
     assert sorted(p.name for p in (tmp_path / "old").iterdir()) == [
+        "memphys_record.json",
         "npz.json",
         "properties",
         "si_folder.json",

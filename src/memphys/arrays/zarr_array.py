@@ -28,7 +28,13 @@ import numpy as np
 
 from memphys.arrays._select import read_sliced
 from memphys.arrays.base import LazyArray, register_adapter
-from memphys.errors import MemphysFileNotFoundError, MemphysTypeError, SourceError
+from memphys.errors import (
+    CorruptStoreError,
+    MemphysError,
+    MemphysFileNotFoundError,
+    MemphysTypeError,
+    SourceError,
+)
 
 __all__ = ["ZarrArray"]
 
@@ -125,7 +131,17 @@ class ZarrArray(LazyArray):
         return tuple(int(c) for c in shards) if shards is not None else self.chunks
 
     def _read(self, start: int, stop: int, channels: slice | np.ndarray) -> np.ndarray:
-        return read_sliced(self._arr.__getitem__, self.ndim, start, stop, channels)
+        try:
+            return read_sliced(self._arr.__getitem__, self.ndim, start, stop, channels)
+        except MemphysError:
+            raise
+        except Exception as exc:  # a chunk's checksum, blosc, reshape, JSON errors of zarr
+            found = f"{type(exc).__name__}: {str(exc).rstrip('.')}"
+            raise CorruptStoreError(
+                f"Cannot read rows [{start}, {stop}) of the zarr array {self._arr.path!r} in "
+                f"store {str(self._arr.store)!r}: {found}. The store is damaged (or was changed "
+                "while being read); write it again."
+            ) from exc
 
     def recipe(self) -> dict[str, Any]:
         """Local store path, array path and zarr format; SourceError for other stores."""

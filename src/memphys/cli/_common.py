@@ -23,6 +23,7 @@ from memphys.io.readers import Reader, find_reader, get_reader
 __all__ = [
     "SourceOptions",
     "handle_errors",
+    "one_line",
     "job_options",
     "job_kwargs",
     "open_container",
@@ -34,6 +35,21 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 _SERIES = ("Tsd", "TsdFrame", "TsdTensor")
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of ``exc`` (and its notes) on one line: memphys errors as they are,
+    others prefixed with their type, since their message alone may not say what failed.
+
+    >>> one_line(ValueError("bad\\nvalue"))
+    'ValueError: bad value'
+    """
+    from memphys.errors import MemphysError
+
+    text = " ".join(" ".join([str(exc), *getattr(exc, "__notes__", [])]).split())
+    if isinstance(exc, MemphysError):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 @contextlib.contextmanager
@@ -50,7 +66,7 @@ def handle_errors() -> Iterator[None]:
         try:
             yield
         except MemphysError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(one_line(exc)) from exc
         finally:
             seen: set[str] = set()
             for w in caught:
@@ -220,10 +236,12 @@ def open_container(path: str | os.PathLike[str], opts: SourceOptions) -> Any:
         From the readers; their messages name the file and what to do.
     """
     import memphys as nap
+    from memphys.io.interface import check_readable
 
     p = Path(path)
     if not p.exists():
         return nap.load_file(p)  # FileNotFoundError, or IncompleteWriteError for a .partial
+    check_readable(p, "PATH")  # never open a device or a FIFO (reading it never ends)
     if opts.fmt is not None:
         return _ephys(p, opts)
     reader = find_reader(p)

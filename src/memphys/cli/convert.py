@@ -49,6 +49,33 @@ def report_rows(report: Any) -> list[tuple[str, str]]:
     ]
 
 
+_ZARR_OPTIONS = ("compressor", "level", "filters", "shrink_integers")
+
+
+def _zarr_only(dst: Path, nwb: bool = False) -> None:
+    """Refuse compression options given for an output that is not a Zarr store (an NWB
+    output takes ``--compressor gzip|none`` and ``--level``)."""
+    if dst.suffix.lower() == ".zarr" and not nwb:
+        return
+    ctx = click.get_current_context()
+    given = [
+        name
+        for name in _ZARR_OPTIONS
+        if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
+        and not (nwb and name in ("compressor", "level"))
+    ]
+    if given:
+        flag = "--" + ("filter" if given[0] == "filters" else given[0].replace("_", "-"))
+        if nwb:
+            raise click.UsageError(
+                f"{flag} does not apply to NWB outputs ({str(dst)!r}): they take "
+                "--compressor gzip|none and --level only."
+            )
+        raise click.UsageError(
+            f"{flag} applies to .zarr outputs only; {str(dst)!r} is written uncompressed."
+        )
+
+
 def _filters(names: tuple[str, ...], obj: Any, shrink: bool) -> list[Any] | None:
     if not names:
         return None
@@ -141,41 +168,48 @@ def convert(
       memphys convert spikeglx_folder/ ap.nwb --stream 0:imec0.ap --to nwb
     """
     opts = SourceOptions(n_channels, sampling_rate, dtype, fmt, stream)
+    to_nwb = (to or "").lower() == "nwb" or (to is None and dst.suffix.lower() == ".nwb")
+    _zarr_only(dst, nwb=to_nwb)
     check_output(dst, overwrite)
-    if (to or "").lower() == "nwb" or (to is None and dst.suffix.lower() == ".nwb"):
+    if to_nwb:
         _to_nwb(src, dst, opts, compressor, level, chunk_duration, progress, overwrite)
         return
     from memphys.io.convert import convert as convert_file
 
+    codec_kwargs: dict[str, Any] = {}
     with handle_errors():
+        if src.exists() and dst.exists() and src.resolve() == dst.resolve():
+            raise click.UsageError("SRC and DST are the same path; write to another path.")
         obj, key = open_source(src, opts)
-        filts = _filters(filters, obj, shrink_integers)
+        if dst.suffix.lower() == ".zarr":
+            codec_kwargs = {
+                "compressor": None if compressor.lower() == "none" else compressor.lower(),
+                "filters": _filters(filters, obj, shrink_integers),
+                "level": level,
+                "shrink_integers": shrink_integers,
+            }
         if key is not None:
             click.echo(f"converting stream {key!r} of {src}")
         report = convert_file(
             obj,
             dst,
-            compressor=None if compressor.lower() == "none" else compressor.lower(),
-            filters=filts,
-            level=level,
-            shrink_integers=shrink_integers,
             overwrite=overwrite,
             progress_bar=progress,
+            **codec_kwargs,
             **job_kwargs(n_jobs, chunk_duration, sampling_rate_of(obj)),
         )
     rows = report_rows(report)
     if dst.suffix.lower() == ".zarr":
         import zarr
 
-        from memphys.cli.info import _codec_text
+        from memphys.cli.info import codec_rows
 
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Numcodecs codecs are not in the Zarr")
             group = zarr.open_group(str(dst), mode="r")
             arr = group.get("d")
             if isinstance(arr, zarr.Array):
-                codecs = [*arr.filters, *arr.compressors]
-                rows.append(("codecs", ", ".join(_codec_text(c) for c in codecs) or "none"))
+                rows += codec_rows(arr)
     click.echo(table(rows, "memphys convert: done"))
 
 

@@ -70,12 +70,23 @@ def _codec_text(codec: Any) -> str:
     return f"{name}({body})"
 
 
+def codec_rows(array: Any) -> list[tuple[str, str]]:
+    """The ``codecs`` row of a zarr array (filters and compressors), and a ``checksum`` row
+    when its chunks carry a CRC32C (memphys's own stores)."""
+    codecs = [*getattr(array, "filters", ()), *getattr(array, "compressors", ())]
+    checks = [c for c in codecs if type(c).__name__ == "Crc32cCodec"]
+    codecs = [c for c in codecs if c not in checks]
+    rows = [("codecs", ", ".join(_codec_text(c) for c in codecs) or "none (uncompressed)")]
+    if checks:
+        rows.append(("checksum", "crc32c per chunk, checked on read"))
+    return rows
+
+
 def zarr_rows(array: Any, store_path: Path | None) -> list[tuple[str, str]]:
     """Storage rows of a zarr array: codecs, chunks, size on disk, compression ratio."""
     rows: list[tuple[str, str]] = []
-    codecs = [*getattr(array, "filters", ()), *getattr(array, "compressors", ())]
     rows.append(("zarr format", str(array.metadata.zarr_format)))
-    rows.append(("codecs", ", ".join(_codec_text(c) for c in codecs) or "none (uncompressed)"))
+    rows += codec_rows(array)
     rows.append(("chunks", str(tuple(int(c) for c in array.chunks))))
     if store_path is not None:
         nbytes = int(np.prod(array.shape, dtype=np.int64)) * np.dtype(array.dtype).itemsize

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
+from memphys._validation import found_type, pynapple_error
 from memphys.arrays.base import LazyArray
 from memphys.arrays.views import ColumnView, RowSliceView
 from memphys.core import _tsd_binning, _tsd_engine, _tsd_filters
@@ -481,7 +482,11 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
         [[0.0, 1e-06], [2.0, 3.0]]
         """
         if not isinstance(update_time_support, bool):
-            raise MemphysTypeError("Argument update_time_support should be of type bool")
+            raise pynapple_error(
+                MemphysTypeError,
+                "Argument update_time_support should be of type bool",
+                found_type(update_time_support),
+            )
         n = len(self)
         nan = np.zeros(n, dtype=bool)
         rb = max(row_nbytes(self.values), 1)

@@ -51,7 +51,13 @@ PRECISION = 9  # decimals kept when converting ms/us to seconds, as pynapple
 
 
 def format_times(t: Any, time_units: str) -> NDArray[np.float64]:
-    """Times in ``time_units`` -> float64 seconds (rounded to 9 decimals unless seconds)."""
+    """Times in ``time_units`` -> float64 seconds (rounded to 9 decimals unless seconds).
+
+    Every time given in units reaches seconds here or in ``TsIndex.format_timestamps``,
+    and both refuse a unit other than ``"s"``, ``"ms"``, ``"us"`` (``"hours"`` or ``5``
+    were once taken as seconds).
+    """
+    time_units = check_time_units(time_units)
     t = np.asarray(t, dtype=np.float64)
     if time_units == "ms":
         return np.around(t / 1e3, PRECISION)
@@ -122,7 +128,12 @@ def _positions(mask: NDArray[np.bool_], limit: int = 10) -> str:
 
 
 def check_bounds(start: NDArray[np.float64], end: NDArray[np.float64]) -> None:
-    """Raise IntervalError for NaN bounds or an end before its start."""
+    """Raise IntervalError for NaN or infinite bounds, or an end before its start.
+
+    An infinite bound (``IntervalSet(0, np.inf)``) is an error: every bin, count or
+    length over it would be infinite (pynapple accepts it and fails later, e.g. ``count``
+    with "negative dimensions are not allowed").
+    """
     nan_start = np.isnan(start)
     nan_end = np.isnan(end)
     if nan_start.any() or nan_end.any():
@@ -131,6 +142,15 @@ def check_bounds(start: NDArray[np.float64], end: NDArray[np.float64]) -> None:
             f"Invalid value for `{name}`: expected finite interval bounds, but got NaN at "
             f"position(s) {_positions(nan_start | nan_end)}. Drop or fill these rows (e.g. "
             "`df.dropna()`) before building the IntervalSet."
+        )
+    inf = np.isinf(start) | np.isinf(end)
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise IntervalError(
+            f"Invalid value for `{'start' if np.isinf(start[i]) else 'end'}`: expected finite "
+            f"interval bounds, but got an infinite bound at position(s) {_positions(inf)} "
+            f"(start={float(start[i])!r}, end={float(end[i])!r}). For 'until the end of the "
+            "data', use the data's end time (e.g. `tsd.end_time()`)."
         )
     bad = end < start
     if bad.any():

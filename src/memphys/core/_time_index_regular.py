@@ -52,6 +52,10 @@ class RegularTimeIndex(TimeIndex):
     offset, step : int, optional
         Integer position of the first sample and the stride between samples, in units of
         the underlying grid (set by slicing; rarely given by hand).
+    declared : bool, default True
+        The rate (or period) was given (``Tsd(t=None, rate=...)``, a file's sampling rate),
+        not recognised in timestamps: it is then the exact sampling rate, which filters
+        use (see :attr:`declared_rate`). Slices keep it.
 
     Examples
     --------
@@ -68,7 +72,8 @@ class RegularTimeIndex(TimeIndex):
     (3, 48)
     """
 
-    __slots__ = ("_form", "_n", "_offset", "_scale", "_start", "_step")
+    __slots__ = ("_declared", "_form", "_n", "_offset", "_scale", "_start", "_step")
+    _declared: bool
     _form: str
     _n: int
     _offset: int
@@ -87,7 +92,9 @@ class RegularTimeIndex(TimeIndex):
         period: float | None = None,
         offset: int = 0,
         step: int = 1,
+        declared: bool = True,
     ) -> None:
+        self._declared = bool(declared)
         if (rate is None) == (period is None):
             raise MemphysValueError(
                 "Invalid value for `rate`: expected exactly one of `rate` and `period`, but got "
@@ -228,7 +235,12 @@ class RegularTimeIndex(TimeIndex):
             {"rate": self._scale} if self._form == "div" else {"period": self._scale}
         )
         return RegularTimeIndex(
-            self._start, n=n, offset=offset if n else 0, step=step if n else 1, **kw
+            self._start,
+            n=n,
+            offset=offset if n else 0,
+            step=step if n else 1,
+            declared=self._declared,
+            **kw,
         )
 
     def take(self, positions: Any) -> np.ndarray:
@@ -274,6 +286,15 @@ class RegularTimeIndex(TimeIndex):
         return True
 
     @property
+    def declared_rate(self) -> float | None:
+        """The rate when it was given rather than recognised in timestamps, else None.
+
+        >>> RegularTimeIndex(start=0.0, rate=100.0, n=1000).declared_rate
+        100.0
+        """
+        return self.rate if self._declared else None
+
+    @property
     def nbytes(self) -> int:
         """Memory held: six numbers, whatever ``n``."""
         return 48
@@ -285,7 +306,7 @@ class RegularTimeIndex(TimeIndex):
 
     def recipe(self) -> dict[str, Any]:
         """``{"kind": "regular", "start", "rate" | "period", "n", "offset", "step"}``."""
-        return {
+        recipe: dict[str, Any] = {
             "kind": "regular",
             "start": self._start,
             ("rate" if self._form == "div" else "period"): self._scale,
@@ -293,6 +314,9 @@ class RegularTimeIndex(TimeIndex):
             "offset": self._offset,
             "step": self._step,
         }
+        if not self._declared:  # recognised in timestamps (see `declared`)
+            recipe["declared"] = False
+        return recipe
 
     def equals(self, other: Any) -> bool:
         if isinstance(other, RegularTimeIndex) and other.recipe() == self.recipe():

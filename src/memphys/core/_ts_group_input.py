@@ -139,7 +139,15 @@ def sorted_metadata(metadata: Any, keys: list[int], order: np.ndarray) -> Any:
             rows = _rows_for(value.index, keys, order)
         else:
             rows = order
-        out[name] = np.asarray(value)[rows]
+        arr = np.asarray(value)
+        if arr.ndim == 0:  # a scalar: set_info decides
+            out[name] = value
+            continue
+        if len(arr) != len(keys):  # was cut to the first values, or a raw IndexError
+            raise MemphysValueError(
+                f"input array length {len(arr)} does not match metadata length {len(keys)}."
+            )
+        out[name] = arr[rows]
     return out
 
 

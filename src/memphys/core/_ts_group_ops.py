@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from memphys._validation import describe, found_type, pynapple_error
 from memphys.core import _interval_algebra as ia
 from memphys.core._interval_input import format_times
 from memphys.core._kinds import series_class
@@ -63,13 +64,21 @@ def check_count_args(
     Returns the bin size in seconds (or None), the epochs to count in, and the counts' dtype.
     """
     if bin_size is not None and (isinstance(bin_size, bool) or not isinstance(bin_size, Real)):
-        raise MemphysTypeError("bin_size argument should be float or int.")
+        raise pynapple_error(
+            MemphysTypeError, "bin_size argument should be float or int.", found_type(bin_size)
+        )
     if not isinstance(time_units, str) or time_units not in ("s", "ms", "us"):
-        raise MemphysValueError("time_units argument should be 's', 'ms' or 'us'.")
+        raise pynapple_error(
+            MemphysValueError,
+            "time_units argument should be 's', 'ms' or 'us'.",
+            describe(time_units),
+        )
     if ep is None:
         ep = default_ep
     if not isinstance(ep, IntervalSet):
-        raise MemphysTypeError("ep argument should be of type IntervalSet")
+        raise pynapple_error(
+            MemphysTypeError, "ep argument should be of type IntervalSet", found_type(ep)
+        )
     try:
         dt = np.dtype(np.int64 if dtype is None else dtype)
     except Exception:
@@ -83,11 +92,17 @@ def check_trial_count_args(ep: Any, bin_size: Any, align: Any, time_unit: Any) -
     Returns the bin size in seconds.
     """
     if not isinstance(ep, IntervalSet):
-        raise MemphysRuntimeError("Argument ep should be of type IntervalSet")
+        raise pynapple_error(
+            MemphysRuntimeError, "Argument ep should be of type IntervalSet", found_type(ep)
+        )
     if time_unit not in ("s", "ms", "us"):
-        raise MemphysRuntimeError("time_unit should be 's', 'ms' or 'us'")
+        raise pynapple_error(
+            MemphysRuntimeError, "time_unit should be 's', 'ms' or 'us'", describe(time_unit)
+        )
     if align not in ("start", "end"):
-        raise MemphysRuntimeError("align should be 'start' or 'end'")
+        raise pynapple_error(
+            MemphysRuntimeError, "align should be 'start' or 'end'", describe(align)
+        )
     if isinstance(bin_size, bool) or not isinstance(bin_size, Number):
         raise MemphysRuntimeError("bin_size should be of type int or float")
     return bin_seconds(bin_size, time_unit)

@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from memphys._validation import describe, found_type, pynapple_error
 from memphys.arrays.base import LazyArray
 from memphys.core._ts_group_ops import (
     _count_edges,
@@ -402,11 +403,19 @@ def value_from(self: Any, data: Any, ep: IntervalSet | None = None, mode: str = 
     array([20, 20, 80])
     """
     if not isinstance(data, _Base) and not hasattr(data, "values"):
-        raise MemphysTypeError("First argument should be an instance of Tsd, TsdFrame or TsdTensor")
+        raise pynapple_error(
+            MemphysTypeError,
+            "First argument should be an instance of Tsd, TsdFrame or TsdTensor",
+            found_type(data),
+        )
     if ep is None:
         ep = data.time_support
     if not isinstance(ep, IntervalSet):
-        raise MemphysTypeError("Argument ep should be of type IntervalSet or None")
+        raise pynapple_error(
+            MemphysTypeError,
+            "Argument ep should be of type IntervalSet or None",
+            found_type(ep),
+        )
     if mode not in ("closest", "before", "after"):
         raise MemphysValueError(
             f'Argument ``mode`` should be "closest", "before", or "after". ``{mode}`` '
@@ -485,13 +494,25 @@ def interpolate(
             "First argument should be an instance of Ts, Tsd, TsdFrame or TsdTensor"
         )
     if left is not None and not isinstance(left, Number):
-        raise MemphysOSError("Argument left should be of type float or int")
+        raise pynapple_error(
+            MemphysOSError,
+            "Argument left should be of type float or int",
+            found_type(left),
+            exact=True,
+        )
     if right is not None and not isinstance(right, Number):
-        raise MemphysOSError("Argument right should be of type float or int")
+        raise pynapple_error(
+            MemphysOSError,
+            "Argument right should be of type float or int",
+            found_type(right),
+            exact=True,
+        )
     if ep is None:
         ep = self.time_support
     elif not isinstance(ep, IntervalSet):
-        raise MemphysOSError("ep should be an object of type IntervalSet")
+        raise pynapple_error(
+            MemphysOSError, "ep should be an object of type IntervalSet", found_type(ep), exact=True
+        )
     i0, i1 = epoch_rows(self, ep)
     k0, k1 = epoch_rows(ts, ep)
     trailing = tuple(self.shape[1:])
@@ -535,9 +556,13 @@ def to_trial_tensor(
            [ 5.,  6.,  7.,  8.]])
     """
     if not isinstance(ep, IntervalSet):
-        raise MemphysRuntimeError("Argument ep should be of type IntervalSet")
+        raise pynapple_error(
+            MemphysRuntimeError, "Argument ep should be of type IntervalSet", found_type(ep)
+        )
     if align not in ("start", "end"):
-        raise MemphysRuntimeError("align should be 'start' or 'end'")
+        raise pynapple_error(
+            MemphysRuntimeError, "align should be 'start' or 'end'", describe(align)
+        )
     slices = [self.get_slice(s, e) for s, e in ep.values]
     lengths = [sl.stop - sl.start for sl in slices]
     n_t = max(lengths) if lengths else 0

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys._validation import found_type, pynapple_error
 from memphys.core.blocks import apply_blocks, check_job_kwargs
 from memphys.core.interval_set import IntervalSet
 from memphys.engine import Block, BlockOp
@@ -160,7 +161,9 @@ def derivative(self: Any, ep: IntervalSet | None = None, out: Any = None, **job_
     if ep is None:
         ep = self.time_support
     elif not isinstance(ep, IntervalSet):
-        raise MemphysOSError("ep should be an object of type IntervalSet")
+        raise pynapple_error(
+            MemphysOSError, "ep should be an object of type IntervalSet", found_type(ep), exact=True
+        )
     return apply_blocks(self, GradientOp(self.time_index), ep, out=out, **job)
 
 

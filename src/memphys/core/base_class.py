@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys._validation import describe, found_type, pynapple_error
 from memphys.arrays import as_lazy
 from memphys.arrays.base import LazyArray
 from memphys.arrays.views import row_view
@@ -454,7 +455,9 @@ class _Base(abc.ABC):
     # --- lookups ----------------------------------------------------------------------------
     def _positions_of(self, iset: Any) -> tuple[np.ndarray, np.ndarray]:
         if not isinstance(iset, IntervalSet):
-            raise MemphysTypeError("Argument should be IntervalSet")
+            raise pynapple_error(
+                MemphysTypeError, "Argument should be IntervalSet", found_type(iset)
+            )
         return self._ti.epoch_positions(iset.start, iset.end)
 
     def _rows(self, i0: np.ndarray, i1: np.ndarray) -> Any:
@@ -575,7 +578,11 @@ class _Base(abc.ABC):
         i_s = max(0, i_s)
         e = _sec(end, units)
         if s > e:
-            raise MemphysValueError("'start' should not precede 'end'.")
+            raise pynapple_error(
+                MemphysValueError,
+                "'start' should not precede 'end'.",
+                f"start={start!r}, end={end!r}",
+            )
         i_e = int(ti.searchsorted(e, side="left"))
         add = 0
         if i_e == n:
@@ -668,11 +675,17 @@ class _Base(abc.ABC):
         array([1., 2.])
         """
         if align not in ("start", "center", "end"):
-            raise MemphysRuntimeError("align should be 'start', 'center' or 'end'")
+            raise pynapple_error(
+                MemphysRuntimeError, "align should be 'start', 'center' or 'end'", describe(align)
+            )
         if epochs is None:
             epochs = self.time_support
         elif not isinstance(epochs, IntervalSet):
-            raise MemphysTypeError("epochs should be an object of type IntervalSet")
+            raise pynapple_error(
+                MemphysTypeError,
+                "epochs should be an object of type IntervalSet",
+                found_type(epochs),
+            )
         alpha = {"start": 0.0, "center": 0.5, "end": 1.0}[align]
         i0, i1 = self._ti.epoch_positions(epochs.start, epochs.end)
         new_t, new_d = [], []

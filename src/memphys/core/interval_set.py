@@ -43,6 +43,7 @@ import pandas as pd
 from numpy.lib.mixins import NDArrayOperatorsMixin
 from numpy.typing import NDArray
 
+from memphys._validation import describe, found_type, pynapple_error
 from memphys.config import get_config
 from memphys.core import _interval_algebra as ia
 from memphys.core._interval_input import (
@@ -185,7 +186,12 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
             start = as_float(as_bounds(start, "start"), "start")
             end = as_float(as_bounds(end, "end"), "end")
             if len(start) != len(end):
-                raise ShapeMismatchError("Starts end ends are not of the same length")
+                raise pynapple_error(
+                    ShapeMismatchError,
+                    "Starts end ends are not of the same length",
+                    f"{len(start)} starts and {len(end)} ends",
+                    exact=True,
+                )
 
         start = format_times(start, time_units)
         end = format_times(end, time_units)
@@ -554,11 +560,25 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
                [2.      , 2.999999]])
         """
         if not isinstance(interval_size, Number):
-            raise MemphysOSError("Argument interval_size should of type float or int")
+            raise pynapple_error(
+                MemphysOSError,
+                "Argument interval_size should of type float or int",
+                found_type(interval_size),
+            )
         if not interval_size > 0:
-            raise MemphysOSError("Argument interval_size should be strictly larger than 0")
+            raise pynapple_error(
+                MemphysOSError,
+                "Argument interval_size should be strictly larger than 0",
+                describe(interval_size),
+                exact=True,
+            )
         if not isinstance(time_units, str):
-            raise MemphysOSError("Argument time_units should be of type str")
+            raise pynapple_error(
+                MemphysOSError,
+                "Argument time_units should be of type str",
+                found_type(time_units),
+                exact=True,
+            )
         if len(self) == 0:
             return IntervalSet(start=[], end=[])
         size = format_times(
@@ -608,7 +628,9 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
             If ``alpha`` is not a float (a RuntimeError, as in pynapple).
         """
         if not isinstance(alpha, float):
-            raise MemphysRuntimeError("Parameter alpha should be float type")
+            raise pynapple_error(
+                MemphysRuntimeError, "Parameter alpha should be float type", found_type(alpha)
+            )
         alpha = float(np.clip(alpha, 0.0, 1.0))
         t = self.start + (self.end - self.start) * alpha
         return series_class(0)(t=t, time_support=self)

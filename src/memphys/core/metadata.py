@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from memphys._validation import describe, pynapple_error
 from memphys.core._interval_repr import plain_table, terminal_size, to_strings
 from memphys.errors import MemphysKeyError, MemphysTypeError, MemphysValueError
 
@@ -97,7 +98,7 @@ class _MetadataMixin:
     def __setitem__(self, key: Any, value: Any) -> None:
         """``obj["name"] = value`` sets metadata ``name``."""
         if not isinstance(key, str):
-            raise MemphysTypeError("Metadata keys must be strings!")
+            raise pynapple_error(MemphysTypeError, "Metadata keys must be strings!", describe(key))
         self.set_info({key: value})
 
     def __getitem__(self, key: Any) -> Any:

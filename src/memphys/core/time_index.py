@@ -101,7 +101,7 @@ def _candidates(t0: float, t1: float, tl: float, n: int) -> list[RegularTimeInde
             return
         seen.add(key)
         with contextlib.suppress(MemphysValueError):
-            out.append(RegularTimeIndex(n=n, **kw))
+            out.append(RegularTimeIndex(n=n, declared=False, **kw))
 
     for r in rates:
         add(start=t0, rate=r)
@@ -153,7 +153,9 @@ def _detect(ex: ExplicitTimeIndex, exact: bool, tolerance: float) -> TimeIndex:
             if len(cands) >= 4:
                 break
         if not exact and tolerance > 0 and tl > head[0]:
-            lossy = RegularTimeIndex(float(head[0]), period=(tl - float(head[0])) / (n - 1), n=n)
+            lossy = RegularTimeIndex(
+                float(head[0]), period=(tl - float(head[0])) / (n - 1), n=n, declared=False
+            )
             cands.append((lossy, tolerance * lossy.period))
     # Fast path: a candidate that reproduces every timestamp is finite and sorted by
     # construction, so one comparison pass in cache-sized reused buffers validates t.

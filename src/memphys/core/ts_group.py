@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys._validation import describe, found_type, pynapple_error
 from memphys.core._kinds import register_kind
 from memphys.core._ts_group_input import (
     as_keys,
@@ -132,7 +133,7 @@ class TsGroup(UserDict, _MetadataMixin):
     >>> group[0] = nap.Ts(t=[1.0, 2.0])
     Traceback (most recent call last):
     ...
-    memphys.errors.MemphysTypeError: Metadata keys must be strings!
+    memphys.errors.MemphysTypeError: Metadata keys must be strings! (got 0)
     """
 
     _protected_metadata = frozenset({"rate"})  # computed: never set, dropped or restricted away
@@ -157,11 +158,23 @@ class TsGroup(UserDict, _MetadataMixin):
     ) -> None:
         self.__dict__["_initialized"] = False
         if time_units not in ("s", "ms", "us"):
-            raise MemphysValueError("Argument time_units should be 's', 'ms' or 'us'")
+            raise pynapple_error(
+                MemphysValueError,
+                "Argument time_units should be 's', 'ms' or 'us'",
+                describe(time_units),
+            )
         if not isinstance(bypass_check, bool):
-            raise MemphysTypeError("Argument bypass_check should be of type bool")
+            raise pynapple_error(
+                MemphysTypeError,
+                "Argument bypass_check should be of type bool",
+                found_type(bypass_check),
+            )
         if time_support is not None and not isinstance(time_support, IntervalSet):
-            raise MemphysTypeError("Argument time_support should be of type IntervalSet")
+            raise pynapple_error(
+                MemphysTypeError,
+                "Argument time_support should be of type IntervalSet",
+                found_type(time_support),
+            )
         if not isinstance(data, Mapping):
             data = dict(enumerate(data))
         keys = as_keys(data)
@@ -359,7 +372,7 @@ class TsGroup(UserDict, _MetadataMixin):
         ([22, 42], array([1.1, 2.1]))
         """
         if not isinstance(ep, IntervalSet):
-            raise MemphysTypeError("Argument should be IntervalSet")
+            raise pynapple_error(MemphysTypeError, "Argument should be IntervalSet", found_type(ep))
         units = [restrict_unit(u, ep) for u in self._units()]
         return TsGroup._from_units(self.index, units, ep, self._meta_rows())
 
@@ -382,7 +395,11 @@ class TsGroup(UserDict, _MetadataMixin):
         if ep is None:
             ep = tsd.time_support
         if not isinstance(ep, IntervalSet):
-            raise MemphysTypeError("Argument ep should be of type IntervalSet or None")
+            raise pynapple_error(
+                MemphysTypeError,
+                "Argument ep should be of type IntervalSet or None",
+                found_type(ep),
+            )
         if mode not in ("closest", "before", "after"):
             raise MemphysValueError(
                 f"Argument mode should be 'closest', 'before', or 'after'. {mode} provided instead."
@@ -551,9 +568,15 @@ class TsGroup(UserDict, _MetadataMixin):
         array([2., 1.])
         """
         if align not in ("start", "center", "end"):
-            raise MemphysRuntimeError("align should be 'start', 'center' or 'end'")
+            raise pynapple_error(
+                MemphysRuntimeError, "align should be 'start', 'center' or 'end'", describe(align)
+            )
         if epochs is not None and not isinstance(epochs, IntervalSet):
-            raise MemphysTypeError("epochs should be an object of type IntervalSet")
+            raise pynapple_error(
+                MemphysTypeError,
+                "epochs should be an object of type IntervalSet",
+                found_type(epochs),
+            )
         return {k: u.time_diff(align=align, epochs=epochs) for k, u in self.data.items()}
 
     def get(self, start: float, end: float | None = None, time_units: str = "s") -> TsGroup:  # type: ignore[override]
@@ -748,9 +771,13 @@ class TsGroup(UserDict, _MetadataMixin):
         25
         """
         if not isinstance(fraction, Number):
-            raise MemphysTypeError("fraction must be a number.")
+            raise pynapple_error(
+                MemphysTypeError, "fraction must be a number.", found_type(fraction)
+            )
         if not 0 <= fraction <= 1:
-            raise MemphysValueError("fraction must be between 0 and 1.")
+            raise pynapple_error(
+                MemphysValueError, "fraction must be between 0 and 1.", describe(fraction)
+            )
         rng = np.random.default_rng(seed)
         units: list[Any] = []
         for u in self._units():

@@ -10,6 +10,10 @@ order, keeping at most ``2 * n_workers`` blocks in flight, so memory stays bound
 - ``process``: a process pool whose per-worker initializer receives, once, the sources'
   recipes, the pickled function and the sink handle; tasks are plain tuples of ints.
   Workers ignore SIGINT, so Ctrl-C reaches only this process, which terminates them.
+  Workers die with their parent: on Linux the kernel sends them SIGKILL when it exits
+  (``PR_SET_PDEATHSIG``), and everywhere a watcher thread in each worker exits it within
+  :data:`PARENT_POLL_SECONDS` of its parent's death (SIGKILL, SIGTERM, a crash), so an
+  interrupted run never leaves workers writing or idling.
 - ``dask``: with a ``distributed.Client`` (given as ``dask_client`` or active), tasks are
   submitted to the cluster against a state scattered once to every worker; otherwise a
   ``dask.delayed`` graph is computed with dask's own scheduler, ``n_jobs`` workers. The
@@ -53,6 +57,7 @@ __all__ = [
     "build_dask_tasks",
     "active_dask_client",
     "restore_malloc_thresholds",
+    "PARENT_POLL_SECONDS",
 ]
 
 logger = logging.getLogger("memphys.engine")
@@ -227,9 +232,55 @@ def _limit_threads(n: int | None) -> None:
     threadpool_limits(n)
 
 
-def _init_process_worker(state_bytes: bytes, max_threads: int | None) -> None:
-    """Process-pool initializer: ignore Ctrl-C and rebuild the sources once per worker."""
+#: How often a worker checks that its parent is alive (seconds).
+PARENT_POLL_SECONDS = 0.2
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker process exit when ``parent`` (the process that started it) dies.
+
+    On Linux, ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` has the kernel kill the worker when its
+    parent exits; a daemon thread also polls ``os.getppid()`` (a dead parent's children are
+    re-parented) and exits the worker at once: it covers the race where the parent died
+    before ``prctl`` ran, and other platforms.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        import time
+
+        while True:
+            time.sleep(PARENT_POLL_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    import threading
+
+    threading.Thread(target=watch, name="memphys-parent-watch", daemon=True).start()
+
+
+def _init_process_worker(
+    state_bytes: bytes, max_threads: int | None, parent: int | None = None
+) -> None:
+    """Process-pool initializer: die with the parent, ignore Ctrl-C, and rebuild the
+    sources once per worker.
+
+    ``parent`` is the pid of the process that started the pool when it is also the
+    worker's parent (``fork`` and ``spawn``; with ``forkserver`` the server is the parent,
+    and it exits when the pool's process does): a worker whose parent is already gone
+    exits at once.
+    """
+    _die_with_parent(os.getppid() if parent is None else parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _limit_threads(max_threads)
     try:
         _WORKER.state = WorkerState.from_bytes(state_bytes)
@@ -385,7 +436,11 @@ class ProcessExecutor(Executor):
             max_workers=self.n_workers,
             mp_context=ctx,
             initializer=_init_process_worker,
-            initargs=(state.to_bytes(), self.job.max_threads_per_worker),
+            initargs=(
+                state.to_bytes(),
+                self.job.max_threads_per_worker,
+                None if ctx.get_start_method() == "forkserver" else os.getpid(),
+            ),
         )
         pool = self._pool
 

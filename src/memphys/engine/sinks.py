@@ -35,13 +35,15 @@ import contextlib
 import dataclasses
 import logging
 import os
-import shutil
 from typing import Any
 
 import numpy as np
 
 from memphys.config import get_config
+from memphys.engine.locks import output_lock
 from memphys.engine.plan import Block, Plan
+from memphys.engine.records import verify_record, write_record
+from memphys.engine.targets import check_replaceable, remove_path, replace_path
 from memphys.errors import (
     IncompleteWriteError,
     MemoryBudgetError,
@@ -61,6 +63,7 @@ __all__ = [
     "CollectSink",
     "is_complete",
     "check_complete",
+    "with_checksum",
     "PARTIAL_SUFFIX",
     "COMPLETE_ATTR",
 ]
@@ -335,21 +338,18 @@ class _NpyWorker(SinkWorker):
 
 def _replace_path(partial: str, final: str) -> None:
     """Move ``partial`` to ``final``, replacing a previous file or directory there."""
-    if os.path.isdir(final) and not os.path.islink(final):
-        old = f"{final}.old-{os.getpid()}"
-        os.replace(final, old)
-        os.replace(partial, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(partial, final)
+    replace_path(partial, final)
 
 
 def _remove_path(path: str) -> None:
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, ignore_errors=True)
-    elif os.path.lexists(path):
-        with contextlib.suppress(OSError):  # raced with another remover
-            os.remove(path)
+    remove_path(path)
+
+
+def _take_lock(stack: contextlib.ExitStack | None, path: str) -> contextlib.ExitStack:
+    """Hold the write lock of ``path`` in ``stack`` (a new stack when None)."""
+    stack = stack or contextlib.ExitStack()
+    stack.enter_context(output_lock(path))
+    return stack
 
 
 class NpySink(Sink):
@@ -358,7 +358,9 @@ class NpySink(Sink):
     The file is created as ``<path>.partial`` (a sparse memmap that workers write their
     blocks into) and renamed to ``path`` only once every block is written, so a file at
     ``path`` is always complete. On failure the partial file is removed; after a hard
-    kill it stays under its ``.partial`` name and is never mistaken for a result.
+    kill it stays under its ``.partial`` name and is never mistaken for a result (the next
+    write removes it). The sink holds the write lock of ``path`` from :meth:`open` to the
+    end, and replaces only a ``.npy`` file (see :mod:`memphys.engine.targets`).
 
     Parameters
     ----------
@@ -386,19 +388,40 @@ class NpySink(Sink):
         self.dtype = np.dtype(dtype)
         self.overwrite = overwrite
         self._worker: _NpyWorker | None = None
+        self._lock: contextlib.ExitStack | None = None
+
+    #: What :func:`~memphys.engine.targets.check_replaceable` may replace.
+    target_kind = "npy"
 
     def open(self, ctx: SinkContext) -> None:
-        if os.path.exists(self.path) and not self.overwrite:
-            raise MemphysValueError(
-                f"Invalid value for `out`: {self.path!r} already exists. Pass overwrite=True "
-                "or choose another path."
-            )
         parent = os.path.dirname(self.path)
         if not os.path.isdir(parent):
             raise MemphysFileNotFoundError(
                 f"Invalid value for `out`: expected a path in an existing folder, but "
                 f"{parent!r} does not exist."
             )
+        self._lock = _take_lock(self._lock, self.path)
+        try:
+            self._open(ctx)
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.close()
+
+    def _check_target(self) -> None:
+        if os.path.lexists(self.path) and not self.overwrite:
+            raise MemphysValueError(
+                f"Invalid value for `out`: {self.path!r} already exists. Pass overwrite=True "
+                "or choose another path."
+            )
+        check_replaceable(self.path, self.target_kind)
+
+    def _open(self, ctx: SinkContext) -> None:
+        self._check_target()
         _remove_path(self.partial)  # stale leftover of a killed run
         shape = _output_shape(ctx.plan, self.trailing)
         if int(np.prod(shape, dtype=np.int64)) == 0:
@@ -421,9 +444,12 @@ class NpySink(Sink):
         return None
 
     def finalize(self) -> str:
-        if self._worker is not None:
-            self._worker.close()
-        _replace_path(self.partial, self.path)
+        try:
+            if self._worker is not None:
+                self._worker.close()
+            _replace_path(self.partial, self.path)
+        finally:
+            self._release()
         logger.debug("wrote %s", self.path)
         return self.path
 
@@ -431,6 +457,7 @@ class NpySink(Sink):
         if self._worker is not None:
             self._worker._mm = None
         _remove_path(self.partial)
+        self._release()
 
 
 # ---------------------------------------------------------------------------- ZarrSink
@@ -438,6 +465,28 @@ def _default_compressors() -> Any:
     from zarr.codecs import BloscCodec
 
     return BloscCodec(cname="zstd", clevel=5, shuffle="bitshuffle")
+
+
+def with_checksum(compressors: Any) -> list[Any]:
+    """``compressors`` (None, one codec or a list) followed by zarr's ``crc32c`` codec.
+
+    Every chunk of memphys's own Zarr v3 stores ends with the CRC32C of its compressed
+    bytes, checked by zarr whenever the chunk is read (see :mod:`memphys.engine.records`).
+
+    >>> [type(c).__name__ for c in with_checksum(None)]
+    ['Crc32cCodec']
+    """
+    from zarr.codecs import Crc32cCodec
+
+    if compressors is None:
+        items: list[Any] = []
+    elif isinstance(compressors, list | tuple):
+        items = list(compressors)
+    else:
+        items = [compressors]
+    if not any(isinstance(c, Crc32cCodec) for c in items):
+        items.append(Crc32cCodec())
+    return items
 
 
 def _is_memory_store(arr: Any) -> bool:
@@ -501,12 +550,17 @@ class ZarrSink(Sink):
         Samples per zarr chunk of a new store (default: the plan's block length, so that
         each block writes whole chunks).
     compressors : optional
-        zarr v3 compressors; default Blosc zstd level 5 with bitshuffle.
+        zarr v3 compressors; default Blosc zstd level 5 with bitshuffle. A ``crc32c``
+        codec is appended: every chunk carries its checksum, checked on read.
     overwrite : bool, default True
-        Replace an existing store at ``target`` once the new one is complete.
+        Replace an existing store at ``target`` once the new one is complete (only a store
+        memphys wrote, or an empty folder: see :mod:`memphys.engine.targets`).
 
     Notes
     -----
+    A new store is written under the write lock of ``target`` and gets a completeness
+    record (:mod:`memphys.engine.records`) before it is renamed into place.
+
     Workers write the chunks that their block covers entirely; the few samples of chunks
     shared by two blocks (only when blocks are not aligned with the chunks) are written by
     the main process, so no chunk ever has two concurrent writers.
@@ -545,23 +599,39 @@ class ZarrSink(Sink):
         self.compressors = compressors
         self.overwrite = overwrite
         self._worker: _ZarrWorker | None = None
+        self._lock: contextlib.ExitStack | None = None
+
+    def _release(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.close()
 
     @property
     def partial(self) -> str | None:
         return None if self.path is None else self.path + PARTIAL_SUFFIX
 
     def open(self, ctx: SinkContext) -> None:
+        if self.path is not None:
+            self._lock = _take_lock(self._lock, self.path)
+        try:
+            self._open(ctx)
+        except BaseException:
+            self._release()
+            raise
+
+    def _open(self, ctx: SinkContext) -> None:
         import zarr
 
         n = ctx.plan.n_samples
         shape = (n, *self.trailing)
         if self.path is not None:
             assert self.partial is not None
-            if os.path.exists(self.path) and not self.overwrite:
+            if os.path.lexists(self.path) and not self.overwrite:
                 raise MemphysValueError(
                     f"Invalid value for `out`: {self.path!r} already exists. Pass "
                     "overwrite=True or choose another path."
                 )
+            check_replaceable(self.path, "zarr")
             _remove_path(self.partial)
             chunk_len = int(self.chunk_length or max(1, min(ctx.plan.chunk_size, max(n, 1))))
             compressors = (
@@ -572,7 +642,7 @@ class ZarrSink(Sink):
                 shape=shape,
                 chunks=(chunk_len, *self.trailing),
                 dtype=self.dtype,
-                compressors=compressors,
+                compressors=with_checksum(compressors),
                 zarr_format=3,
                 overwrite=True,
                 attributes={COMPLETE_ATTR: False},
@@ -608,7 +678,11 @@ class ZarrSink(Sink):
         if self.path is None:
             return self.array
         assert self.partial is not None
-        _replace_path(self.partial, self.path)
+        try:
+            write_record(self.partial)
+            _replace_path(self.partial, self.path)
+        finally:
+            self._release()
         logger.debug("wrote %s", self.path)
         return zarr.open_array(self.path, mode="r")
 
@@ -616,6 +690,7 @@ class ZarrSink(Sink):
         if self.path is not None:
             assert self.partial is not None
             _remove_path(self.partial)
+            self._release()
         elif self.array is not None:
             logger.warning(
                 "run failed: the zarr array %r is left incomplete (attribute %s=False)",
@@ -669,9 +744,10 @@ def is_complete(target: Any) -> bool:
     """True if ``target`` (a path or a zarr array) holds a completely written result.
 
     A ``.npy`` path is complete when the file exists (memphys writes it under
-    ``<path>.partial`` and renames it at the end). A zarr store or array is complete when
-    it exists and its ``memphys_complete`` attribute is not False (stores not written by
-    memphys have no such attribute and count as complete).
+    ``<path>.partial`` and renames it at the end). A zarr store with a completeness record
+    is complete when it agrees with it (:func:`~memphys.engine.records.verify_record`); a
+    zarr store or array without one when its ``memphys_complete`` attribute is not False
+    (stores not written by memphys have no such attribute and count as complete).
 
     Examples
     --------
@@ -687,6 +763,12 @@ def is_complete(target: Any) -> bool:
     if os.path.isdir(path):
         import zarr
 
+        from memphys.errors import MemphysError
+
+        try:
+            verify_record(path, warn=False)
+        except MemphysError:
+            return False
         try:
             node = zarr.open(path, mode="r")
         except Exception:  # not a zarr store: a plain folder is not a result
@@ -716,6 +798,8 @@ def check_complete(target: Any) -> None:
     ...
     memphys.errors.IncompleteWriteError: ...x.npy was not completely written: ...
     """
+    if isinstance(target, str | os.PathLike) and os.path.isdir(target):
+        verify_record(target, warn=False)  # raises naming what is missing or damaged
     if is_complete(target):
         return
     if not isinstance(target, str | os.PathLike):

@@ -27,13 +27,13 @@ memphys.errors.ExtractorValueError: Sorting and Recording sampling frequencies a
 
 from __future__ import annotations
 
-import shutil
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from memphys.engine.targets import check_replaceable
 from memphys.ephys._check import check_in
 from memphys.ephys.sparsity import ChannelSparsity
 from memphys.errors import ExtractorValueError
@@ -141,7 +141,9 @@ def create_sorting_analyzer(
                 raise ExtractorValueError(
                     f"Folder {folder} already exists! Use overwrite=True to overwrite it."
                 )
-            shutil.rmtree(folder)
+            # only an analyzer (memphys's or SpikeInterface's) or an empty folder is
+            # replaced, and only once the new one is complete (SortingAnalyzer._create)
+            check_replaceable(folder, "folder", spikeinterface=True)
     if extra_kwargs:
         sparsity_kwargs, job_kwargs = split_job_kwargs(prefer_threads(extra_kwargs))
         warnings.warn(
@@ -172,6 +174,7 @@ def create_sorting_analyzer(
             backend_options,
             sparsity_kwargs,
             job_kwargs,
+            overwrite,
         )
     from memphys.ephys.waveform_tools import check_sorting_recording_pair, has_exceeding_spikes
 
@@ -269,6 +272,7 @@ def create_sorting_analyzer(
         _rec_attributes(recording),
         backend_options,
         lazy,
+        overwrite=overwrite,
     )
     main_ids = (
         analyzer.channel_ids[main_channel_indices]
@@ -296,6 +300,7 @@ def _create_from_dicts(
     backend_options: Any,
     sparsity_kwargs: dict[str, Any],
     job_kwargs: dict[str, Any],
+    overwrite: bool = False,
 ) -> Any:
     from memphys.ephys import aggregate_channels, aggregate_units
     from memphys.ephys.sparsity import estimate_sparsity
@@ -363,6 +368,7 @@ def _create_from_dicts(
         backend_options=backend_options,
         sparsity_kwargs=sparsity_kwargs,
         job_kwargs=job_kwargs,
+        overwrite=overwrite,
     )
 
 

@@ -24,6 +24,17 @@ Decisions (``docs/compat.md``):
   when complete. An extension's data are written first and its ``params`` last (after
   removing the old ones), so a killed computation never leaves an extension that loads as
   complete; both libraries list an extension only once its ``params`` exist.
+- **Locked, recorded, checked** (as every saver of memphys): creating, replacing and
+  changing a saved analyzer (an extension saved, reset or deleted, a sorting property
+  saved) hold the folder's write lock (:mod:`memphys.engine.locks`), and each change ends
+  by renewing its completeness record (``memphys_record.json``: the size of every file, the
+  CRC32C of the small ones; :mod:`memphys.engine.records`). Opening checks the folder
+  against it (a listing; a missing or truncated file, edited metadata are refused); each
+  extension is checked while its ``params`` are the ones recorded (SpikeInterface may
+  recompute one: then it cannot be checked, a warning). A folder without a record
+  (written by SpikeInterface) opens with a ``CompletenessWarning``. An existing folder is
+  replaced (``overwrite=True``) only if memphys or SpikeInterface wrote it, and only when
+  the new one is complete.
 - **Big arrays stay on disk.** Extension arrays over :data:`LAZY_BYTES` are loaded
   memory-mapped (``.npy``) or as zarr arrays even when ``lazy=False``.
 - A missing part of a folder is named in the error (``FileFormatError``).
@@ -36,15 +47,21 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from memphys.engine.locks import output_lock
+from memphys.engine.records import verify_record, write_record
+from memphys.engine.targets import check_replaceable, replace_path
 from memphys.ephys import _zarr_v2 as zv2
 from memphys.ephys.core_tools import SPIKEINTERFACE_VERSION, EphysJsonEncoder, check_json
 from memphys.errors import ExtractorValueError, FileFormatError, MemphysFileNotFoundError
@@ -53,6 +70,9 @@ __all__ = [
     "LAZY_BYTES",
     "partial_path",
     "finish_partial",
+    "record_analyzer",
+    "check_analyzer",
+    "changing",
     "write_analyzer",
     "read_analyzer",
     "read_settings",
@@ -109,15 +129,46 @@ def read_settings(settings: dict[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ atomic folders
 def partial_path(folder: Path) -> Path:
-    """Where a new folder or store is written until complete."""
-    return folder.with_name(f".{folder.name}.partial-{os.getpid()}")
+    """Where a new folder or store is written until complete (one per process and thread:
+    concurrent creators of one folder never share it; the first to finish wins)."""
+    return folder.with_name(f".{folder.name}.partial-{os.getpid()}-{threading.get_ident()}")
 
 
-def finish_partial(tmp: Path, folder: Path) -> None:
-    """Move a completed partial folder to its final name."""
-    if folder.exists():
-        raise ExtractorValueError(f"Folder {folder} already exists")
-    os.replace(tmp, folder)
+def finish_partial(tmp: Path, folder: Path, overwrite: bool = False) -> None:
+    """Record a completed partial folder and move it to its final name (under the final
+    name's lock; an existing analyzer there is replaced only with ``overwrite``)."""
+    with output_lock(folder, what="SortingAnalyzer folder"):
+        if os.path.lexists(folder):
+            if not overwrite:
+                raise ExtractorValueError(f"Folder {folder} already exists")
+            check_replaceable(folder, "folder", spikeinterface=True)
+        record_analyzer(tmp)
+        replace_path(tmp, folder)
+
+
+def record_analyzer(folder: Path) -> None:
+    """Write the completeness record of an analyzer folder or store (extensions as
+    sections keyed by their ``params``)."""
+    write_record(folder, files=True, sections="extensions")
+
+
+def check_analyzer(folder: Path) -> None:
+    """Check an analyzer folder or store against its record when it is opened."""
+    if folder.name.startswith("."):  # a partial folder being written
+        return
+    verify_record(folder, what="SortingAnalyzer folder")
+
+
+@contextlib.contextmanager
+def changing(analyzer: Any) -> Iterator[None]:
+    """Hold the write lock of a saved analyzer while changing it, then renew its record."""
+    if analyzer.format not in ("binary_folder", "zarr") or analyzer.folder is None:
+        yield
+        return
+    folder = Path(analyzer.folder)
+    with output_lock(folder, what="SortingAnalyzer folder"):
+        yield
+        record_analyzer(folder)
 
 
 # ------------------------------------------------------------------------ sorting
@@ -287,6 +338,7 @@ def read_analyzer(folder: Path, format: str, recording: Any = None) -> dict[str,
             f"Invalid value for `folder`: expected an analyzer folder, but {str(folder)!r} does "
             "not exist."
         )
+    check_analyzer(folder)
     if format == "binary_folder":
         return _read_binary(folder, recording)
     return _read_zarr(folder, recording)
@@ -401,6 +453,11 @@ def save_sorting_property(analyzer: Any, key: str, values: np.ndarray) -> None:
     if arr is None:
         warnings.warn(f"Property {key} not saved because it is a python Object type", stacklevel=3)
         return
+    with changing(analyzer):
+        _save_sorting_property(analyzer, key, arr)
+
+
+def _save_sorting_property(analyzer: Any, key: str, arr: np.ndarray) -> None:
     folder = Path(analyzer.folder)
     if analyzer.format == "binary_folder":
         props = folder / "sorting" / "properties"
@@ -449,6 +506,11 @@ def _ext_path(analyzer: Any, name: str) -> Path:
 
 def reset_extension(analyzer: Any, name: str) -> None:
     """An empty storage for extension ``name`` (the old one removed)."""
+    with changing(analyzer):
+        _reset_extension(analyzer, name)
+
+
+def _reset_extension(analyzer: Any, name: str) -> None:
     path = _ext_path(analyzer, name)
     if path.exists():
         shutil.rmtree(path)
@@ -461,6 +523,12 @@ def reset_extension(analyzer: Any, name: str) -> None:
 
 
 def delete_extension(analyzer: Any, name: str) -> None:
+    """Remove extension ``name`` from the folder or store."""
+    with changing(analyzer):
+        _delete_extension(analyzer, name)
+
+
+def _delete_extension(analyzer: Any, name: str) -> None:
     path = _ext_path(analyzer, name)
     if path.exists():
         shutil.rmtree(path)
@@ -502,6 +570,11 @@ def _json_value(name: str, key: str, value: Any) -> Any:
 
 def save_extension(analyzer: Any, ext: Any) -> None:
     """Write an extension: data first, then run info and provenance, ``params`` last."""
+    with changing(analyzer):
+        _save_extension(analyzer, ext)
+
+
+def _save_extension(analyzer: Any, ext: Any) -> None:
     from memphys.ephys.core_tools import retrieve_importing_provenance
 
     name = str(ext.extension_name)

@@ -11,10 +11,13 @@ The layout is SpikeInterface 0.105's, so that each library opens the other's fol
         annotations.json
         properties/<key>.npy         one file per property
         probegroup.json              the probe (probe.json in SpikeInterface < 0.105)
+        memphys_record.json          memphys's completeness record (SpikeInterface ignores it)
 
 All paths inside are relative to the folder, which can therefore be moved. The folder is
-written as ``<folder>.partial`` and renamed when complete: a folder under its final name
-always holds a complete recording.
+written as ``<folder>.partial`` under the folder's write lock, gets a completeness record
+(``memphys_record.json``: the size of every file, checked when the folder is opened) and
+is renamed when complete: a folder under its final name always holds a complete
+recording. ``overwrite=True`` replaces only a folder memphys wrote (or an empty one).
 
 Examples
 --------
@@ -24,8 +27,8 @@ Examples
 >>> folder = os.path.join(tempfile.mkdtemp(), "rec")
 >>> saved = rec.save(folder=folder, progress_bar=False)
 >>> sorted(os.listdir(folder))  # doctest: +NORMALIZE_WHITESPACE
-['annotations.json', 'binary.json', 'probegroup.json', 'properties', 'provenance.json',
- 'si_folder.json', 'traces_cached_seg0.raw']
+['annotations.json', 'binary.json', 'memphys_record.json', 'probegroup.json', 'properties',
+ 'provenance.json', 'si_folder.json', 'traces_cached_seg0.raw']
 >>> import numpy as np
 >>> bool(np.array_equal(si.load(folder).get_traces(), rec.get_traces()))
 True
@@ -33,14 +36,18 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from memphys.engine.locks import output_lock
+from memphys.engine.records import verify_record, write_record
+from memphys.engine.targets import check_replaceable, replace_path
 from memphys.ephys._check import ext_error
 from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import BaseRecording
@@ -55,33 +62,55 @@ from memphys.ephys.core_tools import (
 )
 from memphys.errors import ExtractorValueError, MemphysFileExistsError, MemphysFileNotFoundError
 
-__all__ = ["BinaryFolderRecording", "read_binary_folder", "replace_folder"]
+__all__ = ["BinaryFolderRecording", "read_binary_folder", "replace_folder", "writing_folder"]
 
 
 def replace_folder(partial: Path, final: Path) -> None:
-    """Move the complete ``partial`` folder to ``final`` (replacing a previous one)."""
-    if final.exists():
-        old = final.with_name(f"{final.name}.old-{os.getpid()}")
-        os.replace(final, old)
-        os.replace(partial, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(partial, final)
+    """Move the complete ``partial`` folder to ``final`` (replacing a previous one in one
+    step where the OS allows it)."""
+    replace_path(partial, final)
 
 
 def prepare_partial_folder(folder: Path, overwrite: bool) -> Path:
     """Check ``folder`` can be written and create ``<folder>.partial`` (a stale one from a
-    killed run is removed)."""
+    killed run is removed). An existing ``folder`` is replaced only if memphys or
+    SpikeInterface wrote it."""
     if folder.exists() and not overwrite:
         raise MemphysFileExistsError(
             f"Folder {folder} already exists. Use overwrite=True to overwrite it."
         )
+    check_replaceable(folder, "folder", spikeinterface=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = folder.with_name(folder.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir()
     return partial
+
+
+@contextlib.contextmanager
+def writing_folder(folder: Path, overwrite: bool, files: bool) -> Iterator[Path]:
+    """Write ``folder`` crash-safely: hold its write lock, check it may be replaced, yield
+    ``<folder>.partial`` to fill, then write its completeness record (file sizes with
+    ``files``, else its zarr arrays) and move it into place. On error the partial folder
+    is removed."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with output_lock(folder, what="folder"):
+        partial = prepare_partial_folder(folder, overwrite)
+        try:
+            yield partial
+            write_record(partial, files=files)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        replace_folder(partial, folder)
+
+
+def check_folder_record(folder: Path, what: str) -> None:
+    """Check ``folder`` against its completeness record (a warning when it has none; no
+    check on a folder being written)."""
+    if not folder.name.endswith(".partial"):
+        verify_record(folder, what=what)
 
 
 @register_role("recording.binary_folder")
@@ -103,6 +132,7 @@ class BinaryFolderRecording(BinaryRecordingExtractor):
                 f"Invalid value for `folder_path`: expected a binary folder with binary.json, but "
                 f"{binary_json} does not exist."
             )
+        check_folder_record(folder, "Binary folder")
         d = json.loads(binary_json.read_text(encoding="utf8"))
         if not str(d.get("class", "")).endswith(".BinaryRecordingExtractor"):
             raise ExtractorValueError(
@@ -171,8 +201,7 @@ class BinaryFolderRecording(BinaryRecordingExtractor):
         if not isinstance(recording, BaseRecording):
             raise ext_error("recording", "a BaseRecording", recording)
         folder = Path(folder_path)
-        partial = prepare_partial_folder(folder, overwrite)
-        try:
+        with writing_folder(folder, overwrite, files=True) as partial:
             n_seg = recording.get_num_segments()
             dt = np.dtype(recording.get_dtype() if dtype is None else dtype)
             files = [partial / f"traces_cached_seg{i}.raw" for i in range(n_seg)]
@@ -226,10 +255,6 @@ class BinaryFolderRecording(BinaryRecordingExtractor):
                 include_extra_metadata=False,
             )
             del binary, cached
-        except BaseException:
-            shutil.rmtree(partial, ignore_errors=True)
-            raise
-        replace_folder(partial, folder)
         return BinaryFolderRecording(folder)
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys._validation import check_sample_dtype
 from memphys.arrays import MemmapArray
 from memphys.ephys._check import check_in, check_int, ext_error
 from memphys.ephys.baserecording import ArrayRecordingSegment, BaseRecording
@@ -223,9 +224,9 @@ class BinaryRecordingExtractor(BaseRecording):
         check_in("time_axis", time_axis, (0, 1))
         file_offset = check_int("file_offset", file_offset, minimum=0)
         try:
-            dt = np.dtype(dtype)
-        except TypeError as exc:
-            raise ext_error("dtype", "a numpy dtype", dtype) from exc
+            dt = check_sample_dtype("dtype", dtype)
+        except (TypeError, ValueError) as exc:  # strings, dates, booleans: not samples
+            raise ext_error("dtype", "a numpy integer or float dtype", dtype) from exc
         BaseRecording.__init__(self, sampling_frequency, channel_ids, dt)
         paths = (
             [Path(p) for p in file_paths]

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from memphys.ephys._folder_write import atomic_folder
+from memphys.ephys._folder_write import atomic_folder, check_folder
 from memphys.ephys._roles import register_role
 from memphys.ephys.basesnippets import BaseSnippets, NumpySnippetsSegment, _check_frames
 from memphys.ephys.core_tools import (
@@ -200,6 +200,7 @@ class NpyFolderSnippets(NpySnippetsExtractor):
             raise MemphysFileNotFoundError(
                 f"{folder} is not a snippets folder: npy.json is missing."
             )
+        check_folder(folder, "Snippets folder")
         d = json.loads(npy_json.read_text(encoding="utf8"))
         if not str(d.get("class", "")).endswith(".NpySnippetsExtractor"):
             raise FileFormatError(

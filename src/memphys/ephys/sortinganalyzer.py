@@ -185,6 +185,7 @@ class SortingAnalyzer:
         backend_options: Any,
         lazy: bool = False,
         finish: bool = True,
+        overwrite: bool = False,
     ) -> SortingAnalyzer:
         """A new analyzer; for folder formats written under a partial name, renamed at
         once (``finish=True``) or by the caller once its extensions are in."""
@@ -200,7 +201,7 @@ class SortingAnalyzer:
                 peak_mode,
             )
         folder = Path(folder)
-        if folder.exists():
+        if folder.exists() and not overwrite:
             raise ExtractorValueError(f"Folder {folder} already exists")
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = storage.partial_path(folder)
@@ -214,7 +215,7 @@ class SortingAnalyzer:
             )
             where = tmp
             if finish:
-                storage.finish_partial(tmp, folder)
+                storage.finish_partial(tmp, folder, overwrite=overwrite)
                 where = folder
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

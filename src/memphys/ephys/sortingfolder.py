@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from memphys.ephys._folder_write import atomic_folder
+from memphys.ephys._folder_write import atomic_folder, check_folder
 from memphys.ephys._roles import register_role
 from memphys.ephys.basesorting import BaseSorting
 from memphys.ephys.core_tools import (
@@ -94,6 +94,7 @@ class NumpyFolderSorting(BaseSorting):
     def __init__(self, folder_path: str | Path, mmap_mode: str | None = None) -> None:
         folder = Path(folder_path)
         info = _read_json(folder / "numpysorting_info.json", "numpy sorting folder")
+        check_folder(folder, "Numpy sorting folder")
         try:
             fs = float(info["sampling_frequency"])
             unit_ids = np.array(info["unit_ids"])
@@ -177,6 +178,7 @@ class NpzFolderSorting(NpzSortingExtractor):
     def __init__(self, folder_path: str | Path) -> None:
         folder = Path(folder_path)
         d = _read_json(folder / "npz.json", "npz sorting folder")
+        check_folder(folder, "Npz sorting folder")
         if not str(d.get("class", "")).endswith(".NpzSortingExtractor"):
             raise FileFormatError(
                 f"{folder} is not an npz spikeinterface folder: npz.json describes "

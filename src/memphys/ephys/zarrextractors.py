@@ -37,7 +37,6 @@ Examples
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import warnings
 from pathlib import Path
@@ -49,7 +48,7 @@ from memphys.engine import Block, Sink, SinkContext, SinkWorker
 from memphys.ephys._check import ext_error
 from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import ArrayRecordingSegment, BaseRecording
-from memphys.ephys.binaryfolder import prepare_partial_folder, replace_folder
+from memphys.ephys.binaryfolder import check_folder_record, writing_folder
 from memphys.ephys.core_tools import check_json, is_path_remote, retrieve_importing_provenance
 from memphys.errors import ExtractorValueError, MemphysFileNotFoundError
 
@@ -136,6 +135,8 @@ class ZarrRecordingExtractor(BaseRecording):
         from memphys.arrays.zarr_array import ZarrArray
 
         folder = Path(folder_path)
+        if storage_options is None and folder.is_dir():
+            check_folder_record(folder, "Zarr store")
         root = super_zarr_open(folder, mode="r", storage_options=storage_options)
         fs = root.attrs.get("sampling_frequency", None)
         n_seg = root.attrs.get("num_segments", None)
@@ -220,17 +221,12 @@ class ZarrRecordingExtractor(BaseRecording):
             )
         folder = Path(folder_path)
         folder = folder if folder.suffix == ".zarr" else folder.with_suffix(".zarr")
-        partial = prepare_partial_folder(folder, overwrite)
-        try:
+        with writing_folder(folder, overwrite, files=False) as partial:
             root = zarr.open_group(str(partial), mode="w", zarr_format=2)
             root.attrs["zarr_class_info"] = retrieve_importing_provenance(ZarrRecordingExtractor)
             add_recording_to_zarr_group(recording, root, verbose=verbose, **kwargs)
             zarr.consolidate_metadata(str(partial))
             del root
-        except BaseException:
-            shutil.rmtree(partial, ignore_errors=True)
-            raise
-        replace_folder(partial, folder)
         return ZarrRecordingExtractor(folder)
 
 

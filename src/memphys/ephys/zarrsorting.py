@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from memphys.ephys._check import ext_error
-from memphys.ephys._folder_write import atomic_folder
+from memphys.ephys._folder_write import atomic_folder, check_folder
 from memphys.ephys._roles import register_role
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.ephys.core_tools import (
@@ -115,6 +115,7 @@ class ZarrSortingExtractor(BaseSorting):
                 f"{folder} is not a sorting zarr store: expected the attributes sampling_frequency "
                 "and num_segments and the arrays unit_ids and spikes/."
             )
+        check_folder(folder, "Zarr sorting store")
         BaseSorting.__init__(self, float(fs), _plain(group["unit_ids"][:]))
         spikes = group["spikes"]
         self._z_samples = spikes["sample_index"]

@@ -10,18 +10,77 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from memphys.errors import MemphysValueError
+from memphys.errors import ChunkSizeWarning, MemphysValueError
 from memphys.io.binary.raw import save_binary
 from memphys.io.interface import load_file
 from memphys.io.npy.array import save_npy
 from memphys.io.zarr.store import SaveReport, _disk_bytes, save_zarr
 
-__all__ = ["convert"]
+__all__ = ["MIN_CHUNK_BYTES", "convert"]
+
+#: The smallest block (and Zarr chunk) a conversion writes, in bytes of data: one
+#: file-system block. A Zarr chunk is a file: smaller chunks cost more disk than they hold
+#: (1-sample chunks turned a 640 kB recording into a 157 MB store).
+MIN_CHUNK_BYTES = 4096
+
+
+def _row_nbytes(obj: Any) -> tuple[int, int]:
+    values = getattr(obj, "values", None)
+    shape = tuple(int(s) for s in getattr(values, "shape", ()))
+    if not shape:
+        return 0, 0
+    itemsize = np.dtype(getattr(values, "dtype", "float64")).itemsize
+    return shape[0], int(np.prod(shape[1:], dtype=np.int64)) * itemsize
+
+
+def _rate_of(obj: Any) -> float | None:
+    index = getattr(obj, "time_index", None)
+    rate = getattr(index, "rate", None) if getattr(index, "is_regular", False) else None
+    return float(rate) if rate else None
+
+
+def _chunk_floor(obj: Any, job_kwargs: dict[str, Any]) -> None:
+    """Raise a requested block length below :data:`MIN_CHUNK_BYTES` to it, with a warning."""
+    from memphys.engine.job_kwargs import parse_duration
+
+    n, row = _row_nbytes(obj)
+    if not n or not row or n * row <= MIN_CHUNK_BYTES:
+        return
+    rows: int | None = None
+    asked = ""
+    if job_kwargs.get("chunk_size") is not None:
+        rows, asked = int(job_kwargs["chunk_size"]), f"chunk_size={job_kwargs['chunk_size']}"
+    elif job_kwargs.get("chunk_duration") is not None and _rate_of(obj):
+        seconds = parse_duration(job_kwargs["chunk_duration"])
+        rows = max(1, round(seconds * (_rate_of(obj) or 0.0)))
+        asked = f"chunk_duration={job_kwargs['chunk_duration']!r}"
+    if rows is None or rows * row >= MIN_CHUNK_BYTES:
+        return
+    floor = -(-MIN_CHUNK_BYTES // row)
+    warnings.warn(
+        f"{asked} gives blocks of {rows} samples ({rows * row} bytes), below memphys's "
+        f"floor of {MIN_CHUNK_BYTES} bytes (one file-system block per chunk): using "
+        f"chunk_size={floor} instead.",
+        ChunkSizeWarning,
+        stacklevel=3,
+    )
+    job_kwargs.pop("chunk_duration", None)
+    job_kwargs["chunk_size"] = floor
+
+
+def _same_file(src: Any, dst: Path) -> bool:
+    if not isinstance(src, str | os.PathLike):
+        return False
+    try:
+        return os.path.samefile(src, dst)
+    except OSError:
+        return os.path.abspath(os.fspath(src)) == os.path.abspath(dst)
 
 
 def convert(
@@ -51,14 +110,19 @@ def convert(
         unless a Neuroscope ``.xml`` sits beside it), ``"x.npy"`` (with
         ``load_kwargs={"rate": ...}``), ``"x.npz"``, ``"x.zarr"``.
     dst : str or path-like
+        Never ``src`` itself.
     compressor, filters, level, shrink_integers
-        For ``.zarr`` outputs; see :func:`save_zarr`.
+        For ``.zarr`` outputs only (an error for other outputs); see :func:`save_zarr`.
     overwrite : bool, default True
+        Replace an existing ``dst`` (only an output memphys may replace: see
+        :mod:`memphys.engine.targets`).
     load_kwargs : dict, optional
         Keyword arguments for ``load_file(src, ...)``.
     progress_bar : bool or None, default True
     **job_kwargs
-        ``n_jobs``, ``chunk_size`` ...
+        ``n_jobs``, ``chunk_size`` ... A ``chunk_size`` or ``chunk_duration`` giving blocks
+        smaller than :data:`MIN_CHUNK_BYTES` is raised to it with a
+        :class:`~memphys.errors.ChunkSizeWarning`.
 
     Returns
     -------
@@ -75,6 +139,30 @@ def convert(
     >>> r.shape, r.ratio > 1
     ((1000, 4), True)
     """
+    out = Path(dst)
+    suffix = out.suffix.lower()
+    if _same_file(src, out):
+        raise MemphysValueError(
+            f"Invalid value for `dst`: {str(out)!r} is the input being converted; write to "
+            "another path."
+        )
+    if suffix != ".zarr":
+        given = [
+            name
+            for name, value, default in (
+                ("compressor", compressor, "default"),
+                ("filters", filters, None),
+                ("level", level, 5),
+                ("shrink_integers", shrink_integers, False),
+            )
+            if not (value is default or value == default)
+        ]
+        if given:
+            raise MemphysValueError(
+                f"Invalid value for `{given[0]}`: compression options apply to '.zarr' "
+                f"outputs only, but `dst` is {str(out)!r} (a {suffix or 'suffix-less'} file is "
+                "written uncompressed)."
+            )
     if isinstance(src, str | os.PathLike):
         obj = load_file(src, **(load_kwargs or {}))
     else:
@@ -90,8 +178,7 @@ def convert(
             "load_kwargs={'rate': ...} to read it as a time series."
         )
     job_kwargs["progress_bar"] = progress_bar
-    out = Path(dst)
-    suffix = out.suffix.lower()
+    _chunk_floor(obj, job_kwargs)
     if suffix == ".zarr":
         rep = save_zarr(
             obj,

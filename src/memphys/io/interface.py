@@ -32,7 +32,7 @@ from memphys.errors import FileFormatError, MemphysFileNotFoundError, MemphysTyp
 from memphys.io.readers import Reader, _FunctionReader, find_reader, register_reader
 from memphys.io.readers import supported_extensions as supported_extensions
 
-__all__ = ["as_path", "load_file", "register_loader", "supported_extensions"]
+__all__ = ["as_path", "check_readable", "load_file", "register_loader", "supported_extensions"]
 
 Loader = Callable[..., Any]
 
@@ -90,6 +90,40 @@ def as_path(path: Any, what: str = "path") -> Path:
             f"{type(path).__name__}."
         )
     return Path(path)
+
+
+def check_readable(path: Path, what: str = "path") -> None:
+    """Refuse a path that is neither a regular file nor a folder (a device such as
+    ``/dev/zero``, a FIFO, a socket): reading one could block or never end.
+
+    >>> check_readable(Path("/dev/zero"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    memphys.errors.FileFormatError: Invalid value for `path`: ... is a character device.
+    """
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing paths get their own error
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a character device"
+        if stat.S_ISCHR(mode)
+        else "a block device"
+        if stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a special file"
+    )
+    raise FileFormatError(
+        f"Invalid value for `{what}`: expected a regular file or a folder, but {str(path)!r} "
+        f"is {kind}."
+    )
 
 
 def _rejected(func: Callable[..., Any], kwargs: dict[str, Any]) -> list[str]:
@@ -179,6 +213,7 @@ def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None, **
 
             check_complete(p)  # raises IncompleteWriteError naming the leftover
         raise MemphysFileNotFoundError(f"File {p} does not exist")
+    check_readable(p)
     reader = find_reader(p)
     if reader is None:
         exts = ", ".join(repr(e) for e in supported_extensions())

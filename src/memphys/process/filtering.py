@@ -99,6 +99,22 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Number) and not isinstance(x, bool)
 
 
+def _sampling_rate(data: Any) -> float:
+    """The rate to design a filter for: the declared rate of a regular time index (a series
+    built with ``rate=``, or read from a file that gives its sampling rate), else pynapple's
+    ``data.rate`` (samples per second of time support).
+
+    ``data.rate`` of ``n`` samples at ``fs`` over ``[t0, t_last]`` is ``n / ((n - 1) / fs)``:
+    100.1 Hz for 1000 samples at 100 Hz, which shifted every cutoff and accepted a cutoff
+    at the real Nyquist frequency. For timestamps given by the user it is kept, as pynapple
+    computes it (``fs=`` gives the exact rate; see docs/compat.md).
+    """
+    rate = getattr(data.time_index, "declared_rate", None)
+    if rate is not None and np.isfinite(rate) and rate > 0:
+        return float(rate)
+    return float(data.rate)
+
+
 def _validate(
     cutoff: Any, filter_type: str, fs: Any, order: Any, transition_bandwidth: Any
 ) -> None:
@@ -220,7 +236,7 @@ def _compute_filter(
             lazy_nan_check = True
     if mode not in ("butter", "sinc"):
         raise MemphysValueError("Unrecognized filter mode. Choose either 'butter' or 'sinc'")
-    rate = float(data.rate) if fs is None else float(fs)
+    rate = _sampling_rate(data) if fs is None else float(fs)
     if not (np.isfinite(rate) and rate > 0):
         raise MemphysValueError(
             f"Invalid value for `fs`: the sampling rate inferred from the timestamps is "

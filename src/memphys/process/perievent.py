@@ -63,6 +63,14 @@ def _check_time_unit(time_unit: Any) -> None:
 
 
 def _check_window(window: Any) -> np.ndarray:
+    """``window`` as ``(before, after)``: a number ``w`` is ``(-w, w)``; the first element
+    of a pair is the time before the event, negative (``-0.5``) or as a magnitude (``0.5``,
+    pynapple's reading), the second the time after it, which must not be negative.
+
+    pynapple takes absolute values of both, so ``(-1, -2)``, ``(1, -1)`` or ``-1`` silently
+    became ``(-1, 2)`` or ``(-1, 1)``: a window ending before it starts is an error here.
+    """
+    given = window
     if isinstance(window, Number):
         window = (window, window)
     try:
@@ -70,8 +78,22 @@ def _check_window(window: Any) -> np.ndarray:
     except TypeError:
         ok = False
     if not ok or not np.all(np.isfinite(np.asarray(window, dtype=np.float64))):
-        raise MemphysRuntimeError("window should be a tuple of 2 numbers or a single number.")
-    return np.asarray(window, dtype=np.float64)
+        raise MemphysRuntimeError(
+            f"window should be a tuple of 2 numbers or a single number, but got {given!r}."
+        )
+    win = np.asarray(window, dtype=np.float64)
+    if isinstance(given, Number) and win[0] < 0:
+        raise MemphysValueError(
+            f"Invalid value for `window`: expected a window size >= 0 (the window is "
+            f"(-window, window)), but got {given!r}."
+        )
+    if win[1] < 0:
+        raise MemphysValueError(
+            f"Invalid value for `window`: expected (before, after) with after >= 0 (a "
+            f"window ending before the event, or ending before it starts, is not "
+            f"supported), but got {tuple(given)!r}."
+        )
+    return win
 
 
 def _check_epochs(epochs: Any, data: Any) -> IntervalSet:

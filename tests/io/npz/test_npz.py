@@ -330,9 +330,17 @@ def test_foreign_npz_is_returned_as_numpy_npzfile(tmp_path):
         np.testing.assert_array_equal(arrays["a"], [0, 1, 2])
 
 
-def test_unknown_type_value_falls_back_to_keys(tmp_path):
+def test_unknown_type_value_is_refused(tmp_path):
+    # issue 11: a type that is none of pynapple's, over the keys of one, is not guessed
     np.savez(tmp_path / "x.npz", start=[0.0], end=[1.0], type=np.array(["Banana"]))
-    assert NPZFile(tmp_path / "x.npz").type == "IntervalSet"
+    with pytest.raises(FileFormatError, match=r"its 'type' is 'Banana', expected one of"):
+        NPZFile(tmp_path / "x.npz")
+    np.savez(tmp_path / "y.npz", t=[0.0], d=[1.0], start=[0.0], end=[1.0], type=["Bogus"])
+    with pytest.raises(FileFormatError, match=r"y\.npz.*'Bogus'"):
+        nap.load_file(tmp_path / "y.npz")
+    # an archive of another tool with its own 'type' key stays numpy's NpzFile
+    np.savez(tmp_path / "z.npz", image=np.zeros(3), type=np.array(["image"]))
+    assert type(nap.load_file(tmp_path / "z.npz")).__name__ == "NpzFile"
 
 
 # ------------------------------------------------------------------ bad files

@@ -20,6 +20,7 @@ import zarr
 import memphys as nap
 from memphys.engine.sinks import COMPLETE_ATTR
 from memphys.errors import (
+    CompletenessWarning,
     FileFormatError,
     IncompleteWriteError,
     MemphysFileNotFoundError,
@@ -237,17 +238,21 @@ def test_report_fields(tmp_path):
 def test_format2_and_bare_arrays(tmp_path):
     z = zarr.create_array(store=str(tmp_path / "v2.zarr"), shape=(6, 2), dtype="i2", zarr_format=2)
     z[:] = np.arange(12).reshape(6, 2)
-    arr = nap.load_file(tmp_path / "v2.zarr")
+    # stores of other tools have no completeness record: they open with a warning
+    with pytest.warns(CompletenessWarning, match="cannot be checked"):
+        arr = nap.load_file(tmp_path / "v2.zarr")
     assert isinstance(arr, zarr.Array)
     assert arr.metadata.zarr_format == 2
-    f = nap.load_file(tmp_path / "v2.zarr", rate=2.0, columns=["x", "y"])
+    with pytest.warns(CompletenessWarning):
+        f = nap.load_file(tmp_path / "v2.zarr", rate=2.0, columns=["x", "y"])
     assert isinstance(f, nap.TsdFrame)
     assert f.columns.tolist() == ["x", "y"]
     np.testing.assert_array_equal(f.values[:], np.arange(12).reshape(6, 2))
     g = zarr.open_group(str(tmp_path / "g.zarr"), mode="w", zarr_format=2)
     g.create_array("a", shape=(3,), dtype="f4")
-    assert isinstance(nap.load_file(tmp_path / "g.zarr"), zarr.Group)
-    with pytest.raises(MemphysValueError, match="group"):
+    with pytest.warns(CompletenessWarning):
+        assert isinstance(nap.load_file(tmp_path / "g.zarr"), zarr.Group)
+    with pytest.raises(MemphysValueError, match="group"), pytest.warns(CompletenessWarning):
         nap.load_file(tmp_path / "g.zarr", rate=1.0)
 
 

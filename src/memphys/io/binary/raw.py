@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from memphys._validation import check_positive_float, describe, value_error
+from memphys._validation import check_positive_float, check_sample_dtype, describe, value_error
 from memphys.arrays import from_recipe
 from memphys.arrays.base import LazyArray, register_adapter
 from memphys.arrays.numpy_array import MemmapArray
@@ -45,6 +45,7 @@ from memphys.core.time_index import RegularTimeIndex
 from memphys.engine.job_kwargs import resolve_job_kwargs
 from memphys.engine.run import _selected_trailing
 from memphys.engine.sinks import NpySink, SinkContext, _NpyWorker, _remove_path
+from memphys.engine.targets import check_replaceable
 from memphys.errors import (
     FileFormatError,
     MemphysFileNotFoundError,
@@ -115,17 +116,7 @@ def _is_int(x: Any) -> bool:
 
 
 def _check_dtype(precision: Any, bytes_size: Any) -> np.dtype[Any]:
-    try:
-        dtype = np.dtype(precision)
-    except TypeError:
-        raise MemphysTypeError(
-            f"Invalid value for `precision`: expected a numpy dtype such as 'int16', but got "
-            f"{precision!r}."
-        ) from None
-    if dtype.hasobject or dtype.itemsize == 0 or dtype.fields is not None:
-        raise MemphysValueError(
-            f"Invalid value for `precision`: expected a plain numeric dtype, but got {dtype}."
-        )
+    dtype = check_sample_dtype("precision", precision)
     if bytes_size is not None:
         if not _is_int(bytes_size) or bytes_size <= 0:
             raise value_error("bytes_size", "a positive integer", bytes_size)
@@ -473,20 +464,21 @@ def _sel_trailing(src: LazyArray, channels: Any) -> tuple[int, ...]:
 
 class _RawSink(NpySink):
     """:class:`NpySink` without the header: workers write their blocks straight into a raw
-    file under ``<path>.partial``, renamed when complete."""
+    file under ``<path>.partial``, renamed when complete (under the write lock of ``path``;
+    an existing file is replaced only if it is not recognisably another format)."""
 
-    def open(self, ctx: SinkContext) -> None:
-        if os.path.exists(self.path) and not self.overwrite:
+    target_kind = "raw"
+
+    def _check_target(self) -> None:
+        if os.path.lexists(self.path) and not self.overwrite:
             raise MemphysValueError(
                 f"Invalid value for `path`: {self.path!r} already exists. Pass "
                 "overwrite=True or choose another path."
             )
-        parent = os.path.dirname(self.path)
-        if not os.path.isdir(parent):
-            raise MemphysFileNotFoundError(
-                f"Invalid value for `path`: expected a path in an existing folder, but "
-                f"{parent!r} does not exist."
-            )
+        check_replaceable(self.path, self.target_kind)
+
+    def _open(self, ctx: SinkContext) -> None:
+        self._check_target()
         _remove_path(self.partial)
         shape = (ctx.plan.n_samples, *self.trailing)
         nbytes = int(np.prod(shape, dtype=np.int64)) * self.dtype.itemsize

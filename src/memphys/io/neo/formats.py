@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from memphys._validation import check_sample_dtype
 from memphys.arrays import MemmapArray
 from memphys.arrays.neo_array import ColumnSelectArray, NeoArray, ScaledArray
 from memphys.core import Ts, TsdFrame, TsGroup
@@ -191,7 +192,7 @@ def rawio_arguments(rawio_name: str, path: Path, user: dict[str, Any]) -> dict[s
                 f"but got no {', '.join(missing)}."
             )
         user = dict(user)
-        user["dtype"] = np.dtype(user["dtype"]).name
+        user["dtype"] = check_sample_dtype("dtype", user["dtype"]).name
         user["sampling_rate"] = float(user["sampling_rate"])
         user["nb_channel"] = int(user["nb_channel"])
         if user["nb_channel"] <= 0:

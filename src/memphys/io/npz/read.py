@@ -162,6 +162,7 @@ def _data_offset(fh: IO[bytes], info: zipfile.ZipInfo) -> int:
 
 def _detect_type(zf: zipfile.ZipFile, path: Path) -> str:
     keys = _keys(zf)
+    present = set(keys)
     if "type" in keys:
         try:
             with zf.open(keys["type"]) as f:
@@ -171,7 +172,14 @@ def _detect_type(zf: zipfile.ZipFile, path: Path) -> str:
             name = ""
         if name in EXPECTED_KEYS:
             return name
-    present = set(keys)
+        if any(EXPECTED_KEYS[k] <= present for k in EXPECTED_KEYS):
+            # the keys of a pynapple object under a type that is none: do not guess
+            known = ", ".join(EXPECTED_KEYS)
+            raise FileFormatError(
+                f"Invalid file {str(path)!r}: its 'type' is {name!r}, expected one of "
+                f"{known}. The file was written by another tool or damaged; open it with "
+                "numpy.load to read its arrays."
+            )
     if EXPECTED_KEYS["TsGroup"] <= present:
         return "TsGroup"
     if "d" in present and EXPECTED_KEYS["Tsd"] <= present:

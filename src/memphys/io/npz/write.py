@@ -5,7 +5,9 @@ Every class's ``save`` method reaches :func:`save_npz` for ``.npz`` files (see
 adapters) and the time index are written in blocks straight into the zip member, so saving
 a 2 GB memory-mapped Tsd never holds it in memory. The archive is written under a temporary
 name in the destination folder and renamed when complete: an interrupted save leaves the
-previous file (if any) untouched.
+previous file (if any) untouched. The writer holds the file's write lock (concurrent saves
+to one file take turns) and replaces only a zip archive (a folder or a file of another
+format at that path is refused).
 
 Examples
 --------
@@ -21,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import secrets
@@ -34,6 +37,8 @@ import numpy as np
 
 from memphys.config import get_config
 from memphys.core._interval_input import npz_path
+from memphys.engine.locks import output_lock
+from memphys.engine.targets import check_replaceable
 from memphys.errors import MemphysTypeError
 from memphys.io.npz.layout import Blocks, npz_members
 
@@ -89,6 +94,13 @@ def _write_member(zf: zipfile.ZipFile, name: str, value: Any) -> None:
             np.lib.format.write_array(fp, np.asanyarray(value), allow_pickle=True)
 
 
+def _remove_stale(path: Path) -> None:
+    """Remove temporary files of ``path`` left by killed writers (we hold its lock, so no
+    live writer of ``path`` owns one)."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
 def _temporary_name(path: Path) -> Path:
     token = f"{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"
     return path.with_name(f".{path.name}.{token}.tmp")
@@ -120,19 +132,23 @@ def write_npz(path: str | os.PathLike[str], members: Mapping[str, Any]) -> None:
     array([0., 1., 2., 3.])
     """
     path = Path(path)
-    tmp = _temporary_name(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, mode="w", compression=zipfile.ZIP_STORED) as zf:
-                for name, value in members.items():
-                    _write_member(zf, name, value)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with output_lock(path, what=".npz file"):
+        check_replaceable(path, "npz")
+        _remove_stale(path)
+        tmp = _temporary_name(path)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        fd = os.open(tmp, flags, 0o666)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                with zipfile.ZipFile(fh, mode="w", compression=zipfile.ZIP_STORED) as zf:
+                    for name, value in members.items():
+                        _write_member(zf, name, value)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     logger.debug("wrote %s (%d members)", path, len(members))
 
 

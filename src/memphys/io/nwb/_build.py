@@ -249,10 +249,22 @@ def _stored_columns(obj: Any, n_cols: int) -> tuple[Any, Any] | None:
     return labels, (pd.DataFrame(meta, index=labels) if meta else None)
 
 
+def _missing_in_file(obj: Any, data: Any) -> bool:
+    """True when a TimeSeries read from a file has no ``data`` dataset there: pynwb then
+    gives an empty uint8 array (which read as an empty Tsd)."""
+    if getattr(obj, "container_source", None) is None:
+        return False  # an object built in memory: its data is what was given
+    inner = _unwrap(data)
+    return isinstance(inner, np.ndarray) and inner.size == 0
+
+
 def _series_parts(obj: Any, lazy_loading: bool) -> tuple[Any, bool, dict[str, Any]]:
     data = obj.data
-    if data is None:
-        raise FileFormatError(f"{_series_desc(obj)} has no `data` (a required NWB field).")
+    if data is None or _missing_in_file(obj, data):
+        raise FileFormatError(
+            f"{_series_desc(obj)} has no `data` (a required NWB field): the file is "
+            "incomplete or damaged."
+        )
     d, load_array = lazy_array(data, lazy_loading)
     kwargs = _time_kwargs(obj, _n_samples(d))
     support = _stored_support(obj)

@@ -118,10 +118,23 @@ def _support_table(obj: Any, name: str) -> Any:
     )
 
 
+def check_storable(dtype: Any, what: str) -> None:
+    """Refuse data NWB (HDF5 through hdmf) cannot store: complex numbers (hdmf fails with a
+    bare ``Exception`` when writing them)."""
+    if np.dtype(dtype).kind == "c":
+        raise MemphysTypeError(
+            f"Invalid data for {what}: complex values (dtype {np.dtype(dtype)}) cannot be "
+            "stored in NWB. Store the real and imaginary parts (np.stack([x.real, x.imag], "
+            "axis=-1)), or the amplitude and phase (np.abs, np.angle), and rebuild them when "
+            "reading."
+        )
+
+
 def _series(obj: Any, name: str, description: str, unit: str, io: dict[str, Any]) -> list[Any]:
     from pynwb import TimeSeries
 
     values = obj.values
+    check_storable(values.dtype, f"the NWB object {name!r}")
     data: Any
     if type(values) is np.ndarray and not io["stream"]:
         data = np.ascontiguousarray(values)

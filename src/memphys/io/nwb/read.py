@@ -162,6 +162,51 @@ def _classify(obj: Any) -> str | None:
     return None
 
 
+def _data_objects(nwb: Any) -> list[Any]:
+    """The objects of the places that hold data: acquisition, processing modules,
+    scratch, analysis, stimulus."""
+    out: list[Any] = []
+    for group in ("acquisition", "scratch", "analysis", "stimulus"):
+        out += list((getattr(nwb, group, None) or {}).values())
+    for module in (getattr(nwb, "processing", None) or {}).values():
+        out += list(module.data_interfaces.values())
+    return out
+
+
+def _unsupported_reason(obj: Any) -> str:
+    from hdmf.common.table import DynamicTable
+    from pynwb.base import TimeSeries
+
+    kind = getattr(obj, "neurodata_type", type(obj).__name__)
+    if isinstance(obj, DynamicTable):
+        return (
+            f"an NWB {kind} without time columns (start_time/stop_time, spike_times or "
+            "*_times): memphys reads tables of times only"
+        )
+    if isinstance(obj, TimeSeries):
+        return f"an NWB {kind} without usable data (0-d or missing)"
+    return (
+        f"an NWB {kind} object, which is not a time series, a table of times or scratch "
+        "data: memphys has no object for it"
+    )
+
+
+def _unsupported(nwb: Any, found: set[str]) -> dict[str, tuple[str, str]]:
+    """Full path -> (neurodata type, reason) of the data objects memphys cannot load."""
+    out: dict[str, tuple[str, str]] = {}
+    for obj in _data_objects(nwb):
+        if _classify(obj) is not None:
+            continue
+        children = obj.all_children() if hasattr(obj, "all_children") else []
+        if any(_classify(c) is not None for c in children if c is not obj):
+            continue  # a container (LFP, Position, ...) of objects that are listed
+        path = build.object_path(obj)
+        if path not in found:
+            kind = str(getattr(obj, "neurodata_type", type(obj).__name__))
+            out[path] = (kind, _unsupported_reason(obj))
+    return out
+
+
 def _is_events_table(obj: Any) -> bool:
     try:
         from pynwb.event import EventsTable
@@ -292,6 +337,14 @@ class NWBFile(UserDict[str, Any]):
         data = {self.full_path_to_key[p]: v for p, v in found.items()}
         self.key_to_id = {k: v["id"] for k, v in data.items()}
         self._view = [[k, v["type"]] for k, v in data.items()]
+        # objects memphys cannot load: listed (not keys, as pynapple), with the reason
+        skipped = _unsupported(self.nwb, set(found))
+        short = unique_keys({p: p.rsplit("/", 1)[-1] for p in skipped})
+        self.unsupported: dict[str, str] = {}
+        for where, (kind, reason) in skipped.items():
+            key = short[where] if short[where] not in data else where
+            self.unsupported[key] = f"{where} is {reason}"
+            self._view.append([key, f"{kind} (not loadable)"])
         UserDict.__init__(self, data)
 
     # --- display --------------------------------------------------------------------------
@@ -309,6 +362,11 @@ class NWBFile(UserDict[str, Any]):
                 raise MemphysKeyError(f"Can't find key {key} in group index.")
             key = self.full_path_to_key[key]
         if key not in self.data:
+            reason = getattr(self, "unsupported", {}).get(key)
+            if reason is not None:
+                raise MemphysKeyError(
+                    f"Can't load {key!r}: {reason}. Read it with pynwb (NWBFile.nwb)."
+                )
             raise MemphysKeyError(f"Can't find key {key} in group index.")
         entry = self.data[key]
         if not (isinstance(entry, dict) and "id" in entry and "type" in entry):

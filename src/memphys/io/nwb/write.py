@@ -23,13 +23,18 @@ of a filter written with ``out=``) stream block by block through hdmf's chunk it
 compressed per HDF5 chunk (``compression="gzip"`` by default; ``"lzf"`` or ``None`` are
 faster).
 
-Crash safety: every write goes to a temporary file in the destination folder
-(``<name>.<pid>-<random>.partial.nwb``), is checked with the NWB schema validator, and only
-then replaces the destination with :func:`os.replace`. Appending to an existing file
-copies it to such a temporary file first and appends to the copy, so the original is
-never opened for writing: an error or a crash mid-write leaves it byte-identical and
-removes the partial file. The cost is disk space: appending needs free space for a full
-copy of the existing file (checked before starting; a clear error otherwise).
+Crash safety: every write goes to a hidden temporary file in the destination folder
+(``.<name>.<pid>-<random>.partial``, which no loader or ``Folder`` lists), is checked with
+the NWB schema validator, and only then replaces the destination with :func:`os.replace`.
+The writer holds the file's write lock (:mod:`memphys.engine.locks`) from before it reads
+the file until the new one is in place: concurrent writers take turns, and an append sees
+every object an earlier writer added. Holding the lock, it removes the partial files that
+killed writers of the same file left. ``overwrite=True`` replaces only an HDF5 file.
+Appending to an existing file copies it to such a temporary file first and appends to the
+copy, so the original is never opened for writing: an error or a crash mid-write leaves it
+byte-identical and removes the partial file. The cost is disk space: appending needs free
+space for a full copy of the existing file (checked before starting; a clear error
+otherwise).
 
 Examples
 --------
@@ -54,6 +59,7 @@ import os
 import pathlib
 import shutil
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -77,13 +83,47 @@ LOCATIONS = ("acquisition", "processing", "scratch")
 
 # --- crash-safe file handling ----------------------------------------------------------------
 def _temp_path(path: pathlib.Path) -> pathlib.Path:
-    return path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial.nwb")
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
+
+
+def _remove_stale_partials(path: pathlib.Path) -> None:
+    """Remove the partial files of ``path`` left by killed writers (call with its lock
+    held: no live writer of ``path`` owns one)."""
+    import glob
+
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.partial"):
+        stale.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _partial_io(tmp: pathlib.Path, mode: str, **kwargs: Any) -> Iterator[Any]:
+    """``NWBHDF5IO`` on a partial file, without pynwb's note that its name does not end in
+    '.nwb' (deliberate: no loader may take it for a session file)."""
+    from pynwb import NWBHDF5IO
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The file path provided: .* does not end in")
+        io = NWBHDF5IO(str(tmp), mode, **kwargs)
+    with io:
+        yield io
+
+
+@contextlib.contextmanager
+def _locked(path: pathlib.Path) -> Iterator[None]:
+    """Hold the write lock of ``path`` and clear its stale partial files."""
+    from memphys.engine.locks import output_lock
+
+    with output_lock(path, what="NWB file"):
+        _remove_stale_partials(path)
+        yield
 
 
 def _validate_file(path: pathlib.Path, final: pathlib.Path) -> None:
     from pynwb import validate
 
-    errors = validate(path=str(path))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The file path provided: .* does not end in")
+        errors = validate(path=str(path))
     if isinstance(errors, tuple):  # older pynwb returns (errors, status)
         errors = errors[0]
     if errors:
@@ -284,9 +324,37 @@ def _write(
     validate: bool,
     nwbfile_kwargs: Mapping[str, Any] | None,
 ) -> pathlib.Path:
+    if not path.parent.is_dir():
+        raise MemphysFileNotFoundError(
+            f"Invalid value for `path`: the folder {str(path.parent)!r} does not exist."
+        )
+    with _locked(path):
+        return _write_locked(
+            path,
+            build,
+            location=location,
+            module=module,
+            overwrite=overwrite,
+            validate=validate,
+            nwbfile_kwargs=nwbfile_kwargs,
+        )
+
+
+def _write_locked(
+    path: pathlib.Path,
+    build: Callable[[], list[tuple[str, list[Any]]]],
+    *,
+    location: str,
+    module: str | None,
+    overwrite: bool,
+    validate: bool,
+    nwbfile_kwargs: Mapping[str, Any] | None,
+) -> pathlib.Path:
     from pynwb import NWBHDF5IO
 
-    if path.exists() and not overwrite:
+    from memphys.engine.targets import check_replaceable
+
+    if os.path.lexists(path) and not overwrite:
         if nwbfile_kwargs:
             raise MemphysValueError(
                 f"Invalid value for `nwbfile_kwargs`: {str(path)!r} exists and is appended "
@@ -306,21 +374,18 @@ def _write(
             raise _open_error(path, exc) from exc
         _check_space(path)
         with _atomic(path, copy_from=path) as tmp:
-            with NWBHDF5IO(str(tmp), "a") as io:
+            with _partial_io(tmp, "a") as io:
                 nwb = io.read()
                 _add_all(nwb, built, location, module, path)
                 io.write(nwb)
             if validate:
                 _validate_file(tmp, path)
         return path
-    if not path.parent.is_dir():
-        raise MemphysFileNotFoundError(
-            f"Invalid value for `path`: the folder {str(path.parent)!r} does not exist."
-        )
+    check_replaceable(path, "nwb")
     nwb = _new_nwbfile(nwbfile_kwargs)
     _add_all(nwb, build(), location, module, path)
     with _atomic(path) as tmp:
-        with NWBHDF5IO(str(tmp), "w") as io:
+        with _partial_io(tmp, "w") as io:
             io.write(nwb)
         if validate:
             _validate_file(tmp, path)
@@ -517,7 +582,10 @@ def add_scratch(
     validate : bool
         Validate before the file is replaced.
     **kwargs
-        Other :func:`write_nwb` arguments (compression, unit, job kwargs).
+        Other :func:`write_nwb` arguments (compression, unit, job kwargs). A plain array
+        takes ``compression`` (``'gzip'``, ``'lzf'``; default None: uncompressed),
+        ``compression_opts`` and ``shuffle``; a DataFrame none of them. Complex values
+        are refused (NWB has no complex type).
 
     Examples
     --------
@@ -531,7 +599,9 @@ def add_scratch(
     import pandas as pd
 
     if isinstance(obj, np.ndarray | pd.DataFrame):
-        return _add_plain_scratch(pathlib.Path(os.fspath(path)), name, obj, notes, validate)
+        return _add_plain_scratch(
+            pathlib.Path(os.fspath(path)), name, obj, notes, validate, **kwargs
+        )
     return write_nwb(
         obj,
         path,
@@ -544,17 +614,45 @@ def add_scratch(
 
 
 def _add_plain_scratch(
-    path: pathlib.Path, name: str, obj: Any, notes: str, validate: bool
+    path: pathlib.Path,
+    name: str,
+    obj: Any,
+    notes: str,
+    validate: bool,
+    compression: Any = None,
+    compression_opts: Any = None,
+    shuffle: bool = False,
+    **kwargs: Any,
 ) -> pathlib.Path:
     import pandas as pd
     from hdmf.common import DynamicTable
     from pynwb.core import ScratchData
+
+    from memphys.io.nwb._convert import check_storable
 
     if not isinstance(name, str) or not name or "/" in name:
         raise MemphysValueError(
             f"Invalid value for `name`: expected a non-empty string without '/', but got "
             f"{describe(name)}."
         )
+    if kwargs:
+        raise MemphysTypeError(
+            f"Invalid arguments for `add_scratch` with a plain {type(obj).__name__}: "
+            f"{', '.join(sorted(kwargs))} apply to memphys objects only (a plain array takes "
+            "`compression`, `compression_opts` and `shuffle`)."
+        )
+    compression = _check_compression(compression)
+    if isinstance(obj, pd.DataFrame):
+        if compression is not None or compression_opts is not None or shuffle:
+            raise MemphysValueError(
+                "Invalid value for `compression`: a DataFrame is stored as an NWB table, "
+                "whose columns memphys writes uncompressed; pass compression=None, or store "
+                "a numpy array."
+            )
+        for col in obj.columns:
+            check_storable(obj[col].dtype, f"scratch table {name!r} (column {col!r})")
+    else:
+        check_storable(obj.dtype, f"scratch array {name!r}")
     desc = notes or "scratch data written by memphys"
 
     def build() -> list[tuple[str, list[Any]]]:
@@ -562,7 +660,17 @@ def _add_plain_scratch(
             return [
                 (name, [DynamicTable.from_dataframe(df=obj, name=name, table_description=desc)])
             ]
-        return [(name, [ScratchData(name=name, data=obj, description=desc)])]
+        data: Any = obj
+        if compression is not None or shuffle:
+            from hdmf.backends.hdf5.h5_utils import H5DataIO
+
+            data = H5DataIO(
+                np.ascontiguousarray(obj),
+                compression=compression,
+                compression_opts=compression_opts,
+                shuffle=shuffle,
+            )
+        return [(name, [ScratchData(name=name, data=data, description=desc)])]
 
     return _write(
         path,
@@ -754,8 +862,6 @@ def make_processed_copy(
     ...     nwb.acquisition["raw"].data.shape, float(nwb.processing["ecephys"]["low"].rate)
     ((5000, 4), 25.0)
     """
-    from pynwb import NWBHDF5IO, NWBFile, get_manager
-
     raw = pathlib.Path(os.fspath(raw_path))
     out = pathlib.Path(os.fspath(out_path))
     if not raw.exists():
@@ -784,7 +890,32 @@ def make_processed_copy(
     check_option("location", location, ("processing", "scratch"))
     items = _normalize(dict(processed), None, description)
     stream = bool(job_kwargs.pop("stream", False))
-    built = _builder(items, unit, compression, compression_opts, shuffle, stream, job_kwargs)()
+    build = _builder(items, unit, compression, compression_opts, shuffle, stream, job_kwargs)
+    with _locked(out):
+        if out.exists() and not overwrite:  # written meanwhile by another process
+            raise MemphysValueError(
+                f"Invalid value for `out_path`: {str(out)!r} exists; pass overwrite=True to "
+                "replace it."
+            )
+        from memphys.engine.targets import check_replaceable
+
+        check_replaceable(out, "nwb")
+        _processed_copy(raw, out, build(), location, module, module_description, link_raw, validate)
+    return out
+
+
+def _processed_copy(
+    raw: pathlib.Path,
+    out: pathlib.Path,
+    built: list[tuple[str, list[Any]]],
+    location: str,
+    module: str,
+    module_description: str | None,
+    link_raw: bool,
+    validate: bool,
+) -> None:
+    from pynwb import NWBHDF5IO, NWBFile, get_manager
+
     manager = get_manager()
     try:
         rio = NWBHDF5IO(str(raw), "r", manager=manager)
@@ -823,7 +954,7 @@ def make_processed_copy(
         _add_all(nwb, built, location, module, out)
         hidden = _scratch_links(raw) if link_raw else {}
         with _atomic(out) as tmp:
-            with NWBHDF5IO(str(tmp), "w", manager=manager) as io:
+            with _partial_io(tmp, "w", manager=manager) as io:
                 io.write(nwb, link_data=True)
             if hidden:
                 _relink_scratch(tmp, out, hidden)
@@ -831,4 +962,3 @@ def make_processed_copy(
                 _validate_file(tmp, out)
     finally:
         rio.close()
-    return out

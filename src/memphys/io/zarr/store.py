@@ -58,17 +58,20 @@ from memphys.arrays import as_lazy
 from memphys.core import IntervalSet, Ts, Tsd, TsdFrame, TsdTensor, TsGroup
 from memphys.core.time_index import ExplicitTimeIndex, RegularTimeIndex, time_index_from_recipe
 from memphys.engine.job_kwargs import resolve_job_kwargs
+from memphys.engine.locks import output_lock
+from memphys.engine.records import verify_record, warn_no_record, write_record
 from memphys.engine.reducers import Max, Min, ReducerGroup
 from memphys.engine.run import _selected_trailing, run_blocks
 from memphys.engine.sinks import (
     COMPLETE_ATTR,
     PARTIAL_SUFFIX,
     ZarrSink,
-    _remove_path,
-    _replace_path,
     check_complete,
+    with_checksum,
 )
+from memphys.engine.targets import check_replaceable, remove_path, replace_path
 from memphys.errors import (
+    CorruptStoreError,
     FileFormatError,
     MemphysFileNotFoundError,
     MemphysTypeError,
@@ -387,8 +390,14 @@ def _quiet_numcodecs() -> Iterator[None]:
 
 # ----------------------------------------------------------------------------- writer
 def _write_small(group: Any, name: str, data: np.ndarray) -> None:
+    from zarr.codecs import ZstdCodec
+
     arr = group.create_array(
-        name, shape=data.shape, chunks=(max(1, data.shape[0]),), dtype=data.dtype
+        name,
+        shape=data.shape,
+        chunks=(max(1, data.shape[0]),),
+        dtype=data.dtype,
+        compressors=with_checksum(ZstdCodec()),
     )
     if data.size:
         arr[:] = data
@@ -488,36 +497,44 @@ def save_zarr(
             f"Invalid value for `path`: expected a path in an existing folder, but "
             f"{os.path.dirname(dest)!r} does not exist."
         )
-    if os.path.exists(dest) and not overwrite:
-        raise MemphysValueError(
-            f"Invalid value for `path`: {dest!r} already exists. Pass overwrite=True or "
-            "choose another path."
-        )
     job = resolve_job_kwargs(**job_kwargs)
     filts, comps = resolve_codecs(compressor, filters, level)
-    if kind == "TsGroup":
-        from memphys.io.zarr.tsgroup import save_tsgroup
-
-        t0 = time.perf_counter()
-        with _quiet_numcodecs():
-            n = save_tsgroup(
-                obj, dest, version=FORMAT_VERSION, metadata=_metadata_attr(obj), compressors=comps
+    with output_lock(dest, what="Zarr store"), _quiet_numcodecs():
+        if os.path.lexists(dest) and not overwrite:
+            raise MemphysValueError(
+                f"Invalid value for `path`: {dest!r} already exists. Pass overwrite=True or "
+                "choose another path."
             )
-        if not report:
-            return None
-        return SaveReport(
-            path=Path(dest),
-            kind=kind,
-            shape=(n,),
-            dtype="float64",
-            stored_dtype="float64",
-            nbytes=8 * n,
-            stored_bytes=_disk_bytes(dest),
-            seconds=time.perf_counter() - t0,
-            codecs=", ".join(repr(c) for c in comps) or "uncompressed",
-        )
-    with _quiet_numcodecs():
+        check_replaceable(dest, "zarr")
+        if kind == "TsGroup":
+            return _save_tsgroup(obj, dest, comps, report)
         return _save(obj, kind, dest, job, filts, comps, shrink_integers, report)
+
+
+def _save_tsgroup(obj: Any, dest: str, comps: list[Any], report: bool) -> SaveReport | None:
+    from memphys.io.zarr.tsgroup import save_tsgroup
+
+    t0 = time.perf_counter()
+    n = save_tsgroup(
+        obj,
+        dest,
+        version=FORMAT_VERSION,
+        metadata=_metadata_attr(obj),
+        compressors=with_checksum(comps),
+    )
+    if not report:
+        return None
+    return SaveReport(
+        path=Path(dest),
+        kind="TsGroup",
+        shape=(n,),
+        dtype="float64",
+        stored_dtype="float64",
+        nbytes=8 * n,
+        stored_bytes=_disk_bytes(dest),
+        seconds=time.perf_counter() - t0,
+        codecs=", ".join(repr(c) for c in comps) or "uncompressed",
+    )
 
 
 def _save(
@@ -534,7 +551,8 @@ def _save(
 
     partial = dest + PARTIAL_SUFFIX
     t0 = time.perf_counter()
-    _remove_path(partial)
+    remove_path(partial)  # a stale leftover of a killed run (we hold the lock)
+    checked = with_checksum(comps)
     attrs: dict[str, Any] = {
         COMPLETE_ATTR: False,
         "memphys_format_version": FORMAT_VERSION,
@@ -582,7 +600,7 @@ def _save(
                     chunks=(min(chunk_len, max(1, shape[0])), *trailing),
                     dtype=stored,
                     filters=filts,
-                    compressors=comps,
+                    compressors=checked,
                     attributes={COMPLETE_ATTR: False},
                 )
                 if shape[0]:
@@ -601,14 +619,15 @@ def _save(
                 root.attrs["time_index"] = {"kind": "explicit"}
                 if not chunk_len:
                     chunk_len = max(1, 2**20)
-                _write_times(root, ti, chunk_len, comps)
+                _write_times(root, ti, chunk_len, checked)
             if kind == "TsdFrame":
                 root.attrs["columns"] = _columns_attr(obj.columns)
                 root.attrs["metadata"] = _metadata_attr(obj)
         root.attrs[COMPLETE_ATTR] = True
-        _replace_path(partial, dest)
+        write_record(partial)
+        replace_path(partial, dest)
     except BaseException:
-        _remove_path(partial)
+        remove_path(partial)
         raise
     seconds = time.perf_counter() - t0
     logger.debug("wrote %s (%s %s) in %.2f s", dest, kind, shape, seconds)
@@ -635,9 +654,35 @@ def _open_node(path: Path) -> Any:
     try:
         return zarr.open(str(path), mode="r")
     except Exception as exc:  # zarr raises several types for a non-store
+        cls = CorruptStoreError if isinstance(exc, ValueError) and _has_metadata(path) else None
+        if cls is not None:
+            raise cls(
+                f"Zarr store {str(path)!r} is damaged: its root metadata cannot be read "
+                f"({type(exc).__name__}: {exc})."
+            ) from None
         raise FileFormatError(
             f"Invalid file {str(path)!r}: expected a zarr store (format 2 or 3), but opening "
             f"failed ({type(exc).__name__}: {exc})."
+        ) from None
+
+
+def _has_metadata(path: Path) -> bool:
+    return any((path / name).is_file() for name in ("zarr.json", ".zarray", ".zgroup"))
+
+
+def _member(root: Any, name: str, path: Path, read: bool = False) -> Any:
+    """``root[name]`` (its values when ``read``), with damage reported as a memphys error
+    naming the store and the array (a KeyError, for a missing array, is left to the
+    caller)."""
+    try:
+        arr = root[name]
+        return arr[:] if read else arr
+    except KeyError:
+        raise
+    except Exception as exc:  # JSON, codec (blosc, crc32c), reshape errors of zarr
+        raise CorruptStoreError(
+            f"Zarr store {str(path)!r} is damaged: its array {name!r} cannot be read "
+            f"({type(exc).__name__}: {str(exc).rstrip('.')}). Write the store again."
         ) from None
 
 
@@ -670,8 +715,8 @@ def _build(root: Any, path: Path, lazy: bool) -> Any:
         from memphys.io.zarr.tsgroup import build_tsgroup
 
         return build_tsgroup(root, path, _metadata_from_attr(attrs.get("metadata")))
-    start = np.asarray(root["start"][:], dtype=np.float64)
-    end = np.asarray(root["end"][:], dtype=np.float64)
+    start = np.asarray(_member(root, "start", path, read=True), dtype=np.float64)
+    end = np.asarray(_member(root, "end", path, read=True), dtype=np.float64)
     if kind == "IntervalSet":
         meta = _metadata_from_attr(attrs.get("metadata"))
         return IntervalSet(start=start, end=end, metadata=meta or None)
@@ -680,14 +725,13 @@ def _build(root: Any, path: Path, lazy: bool) -> Any:
     if spec.get("kind") == "regular":
         ti: Any = time_index_from_recipe(spec)
     else:
-        t = root["t"]
-        tsrc: Any = t[:] if not lazy else as_lazy(t)
+        tsrc: Any = _member(root, "t", path, read=not lazy)
+        tsrc = tsrc if not lazy else as_lazy(tsrc)
         ti = ExplicitTimeIndex(tsrc, check=False)
     cls = _CLASSES[kind]
     if kind == "Ts":
         return cls._from_trusted(ti, support)
-    d = root["d"]
-    values: Any = d if lazy else d[:]
+    values: Any = _member(root, "d", path, read=not lazy)
     if kind == "TsdFrame":
         columns = _from_json_value(attrs.get("columns"))
         obj = cls._from_trusted(ti, support, values, columns=columns)
@@ -727,17 +771,33 @@ def load_zarr(
     Raises
     ------
     IncompleteWriteError
-        If the store's write did not complete (an interrupted save).
+        If the store's write did not complete (an interrupted save), or a chunk file
+        that it recorded is missing.
+    CorruptStoreError
+        If a memphys store is damaged (metadata unreadable or edited, chunk files of the
+        wrong size; a chunk whose checksum is wrong when it is read).
     FileFormatError
-        If ``path`` is not a zarr store, or a memphys store is damaged.
+        If ``path`` is not a zarr store.
+
+    Warns
+    -----
+    CompletenessWarning
+        For a store without a memphys completeness record (another tool's): that it is
+        complete cannot be checked.
 
     Examples
     --------
-    >>> import numpy as np, pathlib, tempfile, zarr
+    >>> import numpy as np, pathlib, tempfile, warnings, zarr
+    >>> from memphys.errors import CompletenessWarning
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "v2.zarr"
     >>> z = zarr.create_array(store=str(path), shape=(4,), dtype="f4", zarr_format=2)
     >>> z[:] = [1, 2, 3, 4]
-    >>> load_zarr(path, rate=2.0)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     x = load_zarr(path, rate=2.0)
+    >>> caught[0].category.__name__
+    'CompletenessWarning'
+    >>> x
     Time (s)
     ----------  --
     0.0          1
@@ -756,8 +816,11 @@ def load_zarr(
 def _load(p: Path, lazy: bool, rate: float | None, start: float, columns: Any) -> Any:
     import zarr
 
+    record = verify_record(p, warn=False) if p.is_dir() else None
     node = _open_node(p)
     check_complete(p)
+    if record is None:
+        warn_no_record(p)
     if isinstance(node, zarr.Group):
         if "memphys_format_version" in node.attrs:
             if rate is not None:
@@ -778,7 +841,16 @@ def _load(p: Path, lazy: bool, rate: float | None, start: float, columns: Any) -
                 f"{str(p)!r} is a group; open an array of it with zarr and wrap it."
             )
         return node
-    data = node if lazy else node[:]
+    if lazy:
+        data = node
+    else:
+        try:
+            data = node[:]
+        except Exception as exc:
+            raise CorruptStoreError(
+                f"Zarr store {str(p)!r} is damaged: its array cannot be read "
+                f"({type(exc).__name__}: {exc})."
+            ) from None
     if rate is None:
         return data
     return _as_series(data, rate, start, columns)

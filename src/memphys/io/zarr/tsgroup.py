@@ -37,7 +37,9 @@ from typing import Any
 import numpy as np
 
 from memphys.core import IntervalSet, Ts, Tsd, TsGroup
-from memphys.engine.sinks import COMPLETE_ATTR, PARTIAL_SUFFIX, _remove_path, _replace_path
+from memphys.engine.records import write_record
+from memphys.engine.sinks import COMPLETE_ATTR, PARTIAL_SUFFIX
+from memphys.engine.targets import remove_path, replace_path
 from memphys.errors import FileFormatError, MemphysTypeError
 
 __all__ = ["save_tsgroup", "build_tsgroup"]
@@ -85,7 +87,7 @@ def save_tsgroup(
             _unit_values(group, k)
     has_data = bool(data_units)
     partial = dest + PARTIAL_SUFFIX
-    _remove_path(partial)
+    remove_path(partial)  # a stale leftover of a killed run (the caller holds the lock)
     attrs: dict[str, Any] = {
         COMPLETE_ATTR: False,
         "memphys_format_version": version,
@@ -130,9 +132,10 @@ def save_tsgroup(
                     d[a:b] = unit_values
             a = b
         root.attrs[COMPLETE_ATTR] = True
-        _replace_path(partial, dest)
+        write_record(partial)
+        replace_path(partial, dest)
     except BaseException:
-        _remove_path(partial)
+        remove_path(partial)
         raise
     return n
 
