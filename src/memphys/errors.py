@@ -1,13 +1,23 @@
-"""The memphys exception hierarchy.
+"""The memphys exception and warning hierarchies.
 
 Every error memphys raises on bad input is a :class:`MemphysError`. Each class also
 subclasses the matching builtin, so ``except ValueError`` clauses written for
 pynapple or numpy keep working.
 
+Every warning memphys issues is a :class:`MemphysWarning`, and also the builtin category
+pynapple or SpikeInterface issue in the same place (``UserWarning`` for most,
+``FutureWarning`` / ``DeprecationWarning`` for deprecations), so
+``pytest.warns(UserWarning)`` and ``warnings.filterwarnings("ignore", category=UserWarning)``
+written for them keep working, and ``warnings.simplefilter("error", MemphysWarning)`` turns
+memphys's own warnings (and only them) into errors (the test suite does).
+
 Examples
 --------
 >>> from memphys.errors import TimeIndexError, MemphysError
 >>> issubclass(TimeIndexError, ValueError) and issubclass(TimeIndexError, MemphysError)
+True
+>>> from memphys.errors import IntervalSetWarning, MemphysWarning
+>>> issubclass(IntervalSetWarning, UserWarning) and issubclass(IntervalSetWarning, MemphysWarning)
 True
 """
 
@@ -32,6 +42,27 @@ __all__ = [
     "MemphysOSError",
     "ExtractorValueError",
     "MemphysFileExistsError",
+    "LengthMismatchError",
+    "ArgumentTypeError",
+    "DataShapeError",
+    "ElementTypeError",
+    "NaNInputError",
+    "BackendError",
+    # warnings
+    "MemphysWarning",
+    "MemphysUserWarning",
+    "MemphysRuntimeWarning",
+    "MemphysFutureWarning",
+    "MemphysDeprecationWarning",
+    "ConversionWarning",
+    "TimeIndexWarning",
+    "IntervalSetWarning",
+    "MetadataWarning",
+    "EdgeEffectWarning",
+    "ResultOnDiskWarning",
+    "FileContentWarning",
+    "ReaderWarning",
+    "ExtractorWarning",
 ]
 
 
@@ -114,3 +145,92 @@ class ExtractorValueError(MemphysValueError, AssertionError):
 
 class MemphysFileExistsError(MemphysError, FileExistsError):
     """An output file or folder exists and overwriting it was not asked for."""
+
+
+# --- where pynapple (or SpikeInterface) raised another builtin -----------------------------
+class LengthMismatchError(ShapeMismatchError, AssertionError):
+    """``len(t) != len(d)``; also an AssertionError, which pynapple raised here."""
+
+
+class ArgumentTypeError(MemphysTypeError, AssertionError):
+    """A missing or mistyped argument; also an AssertionError, which pynapple raised here."""
+
+
+class DataShapeError(MemphysValueError, AssertionError):
+    """Data with the wrong number of dimensions; also an AssertionError, as in pynapple."""
+
+
+class ElementTypeError(MemphysTypeError, AttributeError):
+    """An element of a TsGroup that is neither a time series nor timestamps.
+
+    Also an AttributeError, which pynapple raised (it failed on ``element.time_support``).
+    """
+
+
+class NaNInputError(MemphysValueError):
+    """A filter's input holds NaN (raised as is from a block, not wrapped in a ChunkError)."""
+
+
+class BackendError(MemphysValueError, AssertionError):
+    """An unknown ``nap_config.backend``; also an AssertionError, as pynapple raises."""
+
+
+# --- warnings -------------------------------------------------------------------------------
+class MemphysWarning(Warning):
+    """Base class of every warning issued by memphys."""
+
+
+class MemphysUserWarning(MemphysWarning, UserWarning):
+    """A warning about the user's input or call (a ``UserWarning``, as in pynapple)."""
+
+
+class MemphysRuntimeWarning(MemphysWarning, RuntimeWarning):
+    """A warning about the environment or a computation (a ``RuntimeWarning``)."""
+
+
+class MemphysFutureWarning(MemphysWarning, FutureWarning):
+    """A name or argument that will go, where pynapple/SpikeInterface issue FutureWarning."""
+
+
+class MemphysDeprecationWarning(MemphysWarning, DeprecationWarning):
+    """A name or argument that will go, where pynapple issues DeprecationWarning."""
+
+
+class ConversionWarning(MemphysUserWarning):
+    """An input was converted (a list or foreign array to numpy, a mistyped TsGroup element
+    to a Ts, a result to a plain numpy array)."""
+
+
+class TimeIndexWarning(MemphysUserWarning):
+    """Timestamps were repaired where pynapple's API promises it (``TsIndex``)."""
+
+
+class IntervalSetWarning(MemphysUserWarning):
+    """Interval bounds were repaired: sorted, joined, shortened, or dropped (an epoch with
+    no duration)."""
+
+
+class MetadataWarning(MemphysUserWarning):
+    """Metadata were dropped, or a column name cannot be used as an attribute."""
+
+
+class EdgeEffectWarning(MemphysUserWarning):
+    """A kernel (smoothing, wavelet, sinc filter) is longer than an epoch: the padding
+    outside the epoch contaminates every output sample of it."""
+
+
+class ResultOnDiskWarning(MemphysUserWarning):
+    """A result too large for the available memory was written to a temporary file."""
+
+
+class FileContentWarning(MemphysUserWarning):
+    """A file's content disagrees with its metadata, or lacks a value and a default was used."""
+
+
+class ReaderWarning(MemphysRuntimeWarning):
+    """A reader registered through an entry point could not be loaded and was skipped."""
+
+
+class ExtractorWarning(MemphysUserWarning):
+    """A warning of the SpikeInterface face (:mod:`memphys.ephys`); SpikeInterface issues a
+    ``UserWarning`` in the same place."""

@@ -317,7 +317,8 @@ def test_legacy_wrappers_warn_and_agree():
         nap.compute_2d_tuning_curves(group, nap.TsdFrame(t=t, d=np.zeros((t.size, 3))), 2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        si = nap.compute_1d_mutual_info(df, feature, minmax=(0, 10), bitssec=True)
+        with pytest.warns(UserWarning, match="Estimating mean firing rates"):  # as pynapple
+            si = nap.compute_1d_mutual_info(df, feature, minmax=(0, 10), bitssec=True)
         disc = nap.compute_discrete_tuning_curves(group, {"a": nap.IntervalSet(0, 10)})
     expected = nap.compute_mutual_information(
         new.assign_attrs(rates=None), rates=list(np.nansum(new.values * 0.2, axis=1))

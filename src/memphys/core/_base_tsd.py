@@ -27,7 +27,6 @@ from memphys.core.base_class import (
     _Base,
     _conversion_warning,
     _initialize_tsd_output,
-    _LengthMismatchError,
     _unknown_format,
     adapter,
     budget,
@@ -44,6 +43,8 @@ from memphys.core.base_class import (
 from memphys.core.blocks import source_of
 from memphys.core.interval_set import IntervalSet
 from memphys.errors import (
+    ConversionWarning,
+    LengthMismatchError,
     MemphysRuntimeError,
     MemphysTypeError,
     MemphysValueError,
@@ -129,7 +130,7 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
         n = int(data.shape[0]) if len(getattr(data, "shape", ())) else 0
         ti = make_time_index(t, time_units, rate=rate, start=start, n=n)
         if len(ti) != n:
-            raise _LengthMismatchError(
+            raise LengthMismatchError(
                 f"Length of values {n} does not match length of index {len(ti)}: expected "
                 f"one row of `d` per timestamp in `t`, but got {n} rows for {len(ti)} "
                 "timestamps."
@@ -204,7 +205,7 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
     def _materialize(self, what: str = "this operation") -> np.ndarray:
         """All the data as a numpy array, refusing lazy sources larger than the budget."""
         d = self.values
-        if is_in_memory(d):
+        if isinstance(d, np.ndarray) and is_in_memory(d):
             return d
         nbytes = len(self) * row_nbytes(d)
         if nbytes > budget():
@@ -357,13 +358,13 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
         if pos.size and (pos.min() < -n or pos.max() >= n):
             raise IndexError(f"index out of bounds for axis 0 with size {n}")
         pos = np.where(pos < 0, pos + n, pos)
-        t_sel = ti[pos] if pos.size == 0 or bool(np.all(np.diff(pos) >= 0)) else None
-        if t_sel is None:
+        if pos.size and not bool(np.all(np.diff(pos) >= 0)):
             raise TimeIndexError(
                 "Invalid value for `key`: expected positions in increasing order (a time "
                 "series keeps its times sorted), but got unsorted positions. Sort them with "
                 "np.sort(...) or index `values` directly."
             )
+        t_sel = ti[pos]
         if isinstance(d, np.ndarray) and not isinstance(d, np.memmap):
             return d[(pos, *rest)] if rest else d[pos], t_sel
         nbytes = pos.size * row_nbytes(d)
@@ -675,5 +676,5 @@ def _concatenate(func: Any, *args: Any, **kwargs: Any) -> Any:
         msg = "Time indexes are not all equals up to pynapple precision."
     else:
         msg = "Time supports are not all equals up to pynapple precision."
-    warnings.warn(msg + " Returning numpy array!", stacklevel=4)
+    warnings.warn(msg + " Returning numpy array!", ConversionWarning, stacklevel=4)
     return out

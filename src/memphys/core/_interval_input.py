@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from numpy.typing import NDArray
 
@@ -29,6 +30,7 @@ from memphys.config import get_config
 from memphys.core.time_units import check_time_units
 from memphys.core.utils import is_array_like
 from memphys.errors import (
+    ConversionWarning,
     IntervalError,
     MemphysRuntimeError,
     MemphysTypeError,
@@ -50,14 +52,12 @@ __all__ = [
 PRECISION = 9  # decimals kept when converting ms/us to seconds, as pynapple
 
 
-def format_times(t: Any, time_units: str) -> NDArray[np.float64]:
+def format_times(t: npt.ArrayLike, time_units: str) -> NDArray[np.float64]:
     """Times in ``time_units`` -> float64 seconds (rounded to 9 decimals unless seconds)."""
-    t = np.asarray(t, dtype=np.float64)
-    if time_units == "ms":
-        return np.around(t / 1e3, PRECISION)
-    if time_units == "us":
-        return np.around(t / 1e6, PRECISION)
-    return t
+    seconds = np.asarray(t, dtype=np.float64)
+    if time_units in ("ms", "us"):
+        seconds = np.around(seconds / (1e3 if time_units == "ms" else 1e6), PRECISION)
+    return seconds
 
 
 def return_times(t: Any, time_units: str) -> Any:
@@ -91,7 +91,7 @@ def as_bounds(data: Any, name: str) -> NDArray[Any]:
             warnings.warn(
                 f"Converting '{name}' to numpy.array. The provided array was of type "
                 f"'{type(data).__name__}'.",
-                UserWarning,
+                ConversionWarning,
                 stacklevel=4,
             )
         return np.ravel(np.asarray(data))

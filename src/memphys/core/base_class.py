@@ -44,29 +44,17 @@ from memphys.core.time_index import (
 from memphys.core.time_units import check_time_units
 from memphys.core.utils import is_array_like
 from memphys.errors import (
+    ArgumentTypeError,
+    ConversionWarning,
     MemoryBudgetError,
     MemphysRuntimeError,
     MemphysTypeError,
     MemphysValueError,
-    ShapeMismatchError,
     TimeIndexError,
 )
 from memphys.registry import save_object
 
 __all__ = ["_Base", "is_array_like"]
-
-
-# --- errors where pynapple raised AssertionError ---------------------------------------------
-class _LengthMismatchError(ShapeMismatchError, AssertionError):
-    """``len(t) != len(d)``; also an AssertionError, which pynapple raised here."""
-
-
-class _ArgumentError(MemphysTypeError, AssertionError):
-    """A missing or mistyped argument; also an AssertionError, which pynapple raised here."""
-
-
-class _DataShapeError(MemphysValueError, AssertionError):
-    """Data with the wrong number of dimensions; also an AssertionError, as in pynapple."""
 
 
 # --- input conversion ---------------------------------------------------------------------
@@ -81,7 +69,7 @@ def _conversion_warning(obj: Any, name: str) -> None:
         warnings.warn(
             f"Converting '{name}' to numpy.array. The provided array was of type "
             f"'{type(obj).__name__}'.",
-            UserWarning,
+            ConversionWarning,
             stacklevel=5,
         )
 
@@ -124,7 +112,7 @@ def make_time_index(
     units = check_time_units(time_units)
     if t is None:
         if rate is None:
-            raise _ArgumentError(
+            raise ArgumentTypeError(
                 "Invalid value for `t`: expected timestamps, or `rate=` (and `start=`) for "
                 "regularly sampled data, but got neither."
             )
@@ -151,7 +139,7 @@ def check_support(time_support: Any) -> IntervalSet | None:
     """``time_support`` if it is None or an IntervalSet, else a clear error."""
     if time_support is None or isinstance(time_support, IntervalSet):
         return time_support
-    raise _ArgumentError(
+    raise ArgumentTypeError(
         "time_support should be an IntervalSet: expected an IntervalSet, but got "
         f"{type(time_support).__name__}."
     )
@@ -634,7 +622,7 @@ class _Base(abc.ABC):
                [10.      , 11.000001]])
         """
         if not isinstance(min_gap, Number):
-            raise _ArgumentError("min_gap should be a float or int")
+            raise ArgumentTypeError("min_gap should be a float or int")
         gap = _sec(min_gap, check_time_units(time_units))
         ti = self._ti
         n = len(ti)

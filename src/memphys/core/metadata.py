@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from memphys.core._interval_repr import plain_table, terminal_size, to_strings
-from memphys.errors import MemphysKeyError, MemphysTypeError, MemphysValueError
+from memphys.errors import MemphysKeyError, MemphysTypeError, MemphysValueError, MetadataWarning
 
 __all__ = ["_Metadata", "_MetadataMixin"]
 
@@ -128,6 +128,7 @@ class _MetadataMixin:
             warnings.warn(
                 f"Metadata name '{name}' overlaps with an existing attribute, and cannot be "
                 "accessed as an attribute or key. Use 'get_info()' to access metadata.",
+                MetadataWarning,
                 stacklevel=4,
             )
         elif getattr(self, "columns", None) is not None and name in list(self.columns):
@@ -139,18 +140,21 @@ class _MetadataMixin:
             warnings.warn(
                 f"Metadata name '{name}' overlaps with an existing property, and cannot be "
                 "accessed as an attribute or key. Use 'get_info()' to access metadata.",
+                MetadataWarning,
                 stacklevel=4,
             )
         if not name.replace("_", "").isalnum():
             warnings.warn(
                 f"Metadata name '{name}' contains a special character, and cannot be "
                 "accessed as an attribute. Use 'get_info()' or key indexing to access metadata.",
+                MetadataWarning,
                 stacklevel=4,
             )
         elif not name[0].isalpha() and name[0] != "_":
             warnings.warn(
                 f"Metadata name '{name}' starts with a number, and cannot be accessed as an "
                 "attribute. Use 'get_info()' or key indexing to access metadata.",
+                MetadataWarning,
                 stacklevel=4,
             )
 
@@ -577,7 +581,9 @@ class _Metadata(UserDict[str, Any]):
         if list(self.columns) != list(other.columns):
             raise MemphysValueError("Column names must match for merge.")
         warnings.warn(
-            "Merging metadata may result in duplicate and unsorted indices.", stacklevel=2
+            "Merging metadata may result in duplicate and unsorted indices.",
+            MetadataWarning,
+            stacklevel=2,
         )
         self.index = np.hstack([self.index, other.index])
         for k, v in other.items():

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from memphys.ephys._check import ext_error
+from memphys.errors import ExtractorWarning
 
 __all__ = [
     "SIJsonEncoder",
@@ -504,5 +505,6 @@ def save_provenance_to_folder(
         warnings.warn(
             f"{type(extractor).__name__} cannot be written to a file (it lives in memory): "
             "the provenance of the saved folder is not stored.",
+            ExtractorWarning,
             stacklevel=3,
         )

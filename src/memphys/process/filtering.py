@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from memphys.engine import Block, BlockOp
-from memphys.errors import ChunkError, MemphysTypeError, MemphysValueError
+from memphys.errors import ChunkError, MemphysTypeError, MemphysValueError, NaNInputError
 from memphys.process._sos import (
     FILTER_TYPES,
     FiltFiltBlock,
@@ -68,10 +68,6 @@ _NAN_MESSAGE = (
     "Please remove or handle NaNs before applying the filter. "
     "You can use the `dropna()` method to drop all NaN values."
 )
-
-
-class _NaNInputError(MemphysValueError):
-    """NaN found in a block (re-raised as is, not wrapped in a ChunkError)."""
 
 
 # --- pynapple's private helpers (its tests call them) --------------------------------------
@@ -182,7 +178,7 @@ class FilterOp(BlockOp):
 
     def __call__(self, data: np.ndarray, block: Block) -> np.ndarray:
         if self.check_nan and np.isnan(data).any():
-            raise _NaNInputError(_NAN_MESSAGE)
+            raise NaNInputError(_NAN_MESSAGE)
         return np.asarray(self.inner(data, block))
 
 

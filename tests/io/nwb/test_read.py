@@ -25,7 +25,9 @@ from pynwb.ophys import Fluorescence, ImageSegmentation, OpticalChannel, RoiResp
 import memphys as nap
 from memphys.errors import (
     FileFormatError,
+    IntervalSetWarning,
     MemphysError,
+    MetadataWarning,
     ShapeMismatchError,
     TimeIndexError,
 )
@@ -689,7 +691,11 @@ def test_real_dandi000004() -> None:
             np.testing.assert_array_equal(enc.ExperimentID, df["ExperimentID"].values)
             np.testing.assert_array_equal(enc.Clip_name, df["Clip_name"].values)
             for key in ("timediscrimination_table", "recognition_table"):
-                ep = nwb[key]
+                with (
+                    pytest.warns(MetadataWarning, match="dropping metadata"),
+                    pytest.warns(IntervalSetWarning, match="Joining them"),
+                ):
+                    ep = nwb[key]
                 df = f.intervals[key].to_dataframe()
                 # overlapping trials are merged by IntervalSet: the union is pynwb's
                 union = nap.IntervalSet(df["start_time"].values[:1], df["stop_time"].values[:1])

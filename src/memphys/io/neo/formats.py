@@ -23,7 +23,7 @@ import numpy as np
 from memphys.arrays import MemmapArray
 from memphys.arrays.neo_array import ColumnSelectArray, NeoArray, ScaledArray
 from memphys.core import Ts, TsdFrame, TsGroup
-from memphys.errors import FileFormatError, MemphysTypeError
+from memphys.errors import FileContentWarning, FileFormatError, MemphysTypeError
 
 __all__ = [
     "FORMATS",
@@ -287,7 +287,7 @@ def check_spikeglx_sizes(rawio: Any) -> None:
                 f"({declared // 2 // nch} samples of {nch} channels, fileTimeSecs="
                 f"{meta.get('fileTimeSecs', '?')}), but the file holds {actual} bytes: using "
                 f"{n} samples from the file size{tail}.",
-                UserWarning,
+                FileContentWarning,
                 stacklevel=4,
             )
 
@@ -306,7 +306,7 @@ def lfp_sampling_rate(xml: Path) -> float:
         warnings.warn(
             f"{str(xml)!r} has no fieldPotentials/lfpSamplingRate: using Neuroscope's "
             "default of 1250 Hz for the .lfp/.eeg file.",
-            UserWarning,
+            FileContentWarning,
             stacklevel=4,
         )
         return 1250.0
@@ -414,7 +414,7 @@ def read_clu_res(xml: Path, clu: Path, res: Path, shank: int) -> Any:
         warnings.warn(
             f"{clu.name!r} assigns {c.size} spikes but {res.name!r} holds {r.size} times "
             f"(a truncated file?): reading the first {n} spikes only.",
-            UserWarning,
+            FileContentWarning,
             stacklevel=4,
         )
         r, c = r[:n], c[:n]
