@@ -315,6 +315,14 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
             return self._read_block(i, i + 1)[rest_key], float(ti._read(i, i + 1)[0])
         if isinstance(rows, slice):
             a, b, step = rows.indices(n)
+            if step < 0:
+                raise TimeIndexError(
+                    f"Invalid value for `key`: a slice with a negative step ({rows!r}) would "
+                    "put the times in decreasing order, and a time series keeps its times "
+                    "sorted. For the values in that order use `x.values[::-1]` (a numpy "
+                    "array), or `nap.Tsd(t=x.t, d=x.values[::-1])` to put them on the "
+                    "series's own times."
+                )
             t_sel = ti[rows]
             if isinstance(d, np.ndarray) and not (
                 isinstance(d, np.memmap) and _fancy_columns(rest)
@@ -361,8 +369,11 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
         if pos.size and not bool(np.all(np.diff(pos) >= 0)):
             raise TimeIndexError(
                 "Invalid value for `key`: expected positions in increasing order (a time "
-                "series keeps its times sorted), but got unsorted positions. Sort them with "
-                "np.sort(...) or index `values` directly."
+                "series keeps its times sorted), but got unsorted positions (a permutation, "
+                "e.g. from np.argsort, or a reversal). For the rows in time order use "
+                "`x[np.sort(idx)]`; for the values in that order use `x.values[idx]` (a numpy "
+                "array), or `nap.Tsd(t=x.t, d=x.values[idx])` to put them on the series's own "
+                "times."
             )
         t_sel = ti[pos]
         if isinstance(d, np.ndarray) and not isinstance(d, np.memmap):

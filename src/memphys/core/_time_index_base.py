@@ -283,7 +283,8 @@ class TimeIndex(abc.ABC):
             if step < 0:
                 raise TimeIndexError(
                     f"Invalid value for `key`: a slice with a negative step ({key!r}) would give "
-                    "decreasing times. Index the values (`index.values[...]`) instead."
+                    "decreasing times, and times stay sorted. For the times in that order use "
+                    "`x.t[::-1]` (a numpy array)."
                 )
             stop = max(stop, start)
             return self._slice(start, stop, step)

@@ -57,6 +57,13 @@ from memphys.registry import save_object
 __all__ = ["_Base", "is_array_like"]
 
 
+def _np_slice(s: slice) -> slice:
+    """``s`` with numpy int64 bounds (and step), as pynapple's ``get_slice`` returns."""
+    return slice(
+        *(None if v is None else np.int64(v) for v in (s.start, s.stop, s.step))
+    )
+
+
 # --- input conversion ---------------------------------------------------------------------
 
 
@@ -347,10 +354,9 @@ class _Base(abc.ABC):
         object.__setattr__(self, "_ti", ti)
         if support is None:
             if n:
-                with warnings.catch_warnings():
-                    # a single timestamp spans no time: pynapple drops that support silently
-                    warnings.filterwarnings("ignore", "Some epochs have no duration")
-                    support = IntervalSet(start=ti.start_time, end=ti.end_time)
+                # a single timestamp spans no time: the support is dropped with pynapple's
+                # warning ("Some epochs have no duration")
+                support = IntervalSet(start=ti.start_time, end=ti.end_time)
             else:
                 support = IntervalSet(start=[], end=[])
         total = np.float64(np.sum(support.end - support.start))
@@ -500,7 +506,7 @@ class _Base(abc.ABC):
         >>> import memphys as nap
         >>> ts = nap.Ts(t=np.arange(10.0))
         >>> ts.get_slice(2, 4), ts.get_slice(2.6)
-        (slice(2, 5, None), slice(3, 4, None))
+        (slice(np.int64(2), np.int64(5), None), slice(np.int64(3), np.int64(4), None))
         """
         mode = "closest_t" if end is None else "restrict"
         return self._get_slice(start, end=end, mode=mode, n_points=None, time_unit=time_unit)
@@ -514,7 +520,14 @@ class _Base(abc.ABC):
         time_unit: str = "s",
     ) -> slice:
         """pynapple's positional lookup, with modes ``before_t``, ``after_t``,
-        ``closest_t`` and ``restrict`` (O(1) or O(log n) reads of the index)."""
+        ``closest_t`` and ``restrict`` (O(1) or O(log n) reads of the index).
+
+        The bounds are numpy integers, as pynapple returns them."""
+        return _np_slice(self._slice_bounds(start, end, mode, n_points, time_unit))
+
+    def _slice_bounds(
+        self, start: Any, end: Any, mode: str, n_points: int | None, time_unit: str
+    ) -> slice:
         if not isinstance(start, Number):
             raise MemphysValueError(
                 f"'start' must be an int or a float. Type {type(start)} provided instead!"

@@ -526,9 +526,13 @@ class _Metadata(UserDict[str, Any]):
         return pd.DataFrame({k: list(v) for k, v in self.data.items()}, index=self.index)
 
     def groupby(self, by: str | list[str]) -> dict[Any, Any]:
-        """``{group key: index labels of its rows}``, keys sorted, empty groups left out."""
+        """``{group key: index labels of its rows}``, keys sorted, empty groups left out.
+
+        The labels are taken from the index as it is: a ``pandas.Index`` for a TsdFrame's
+        columns, an array for an IntervalSet's rows or a TsGroup's keys (as pynapple).
+        """
         names = [by] if isinstance(by, str) else list(by)
-        index = np.asarray(self.index)
+        index = self.index if isinstance(self.index, pd.Index) else np.asarray(self.index)
         if not names:
             return {}
         uniques = []

@@ -74,8 +74,8 @@ class TsdFrame(_BaseTsd, _MetadataMixin):
     >>> nap.TsdFrame(t=[0.0, 1.0], d=np.array([[1, 2], [3, 4]]), columns=["a", "b"])
     Time (s)      a    b
     ----------  ---  ---
-    0.0           1    2
-    1.0           3    4
+    0             1    2
+    1             3    4
     dtype: int64, shape: (2, 2)
     """
 

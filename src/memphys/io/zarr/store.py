@@ -718,9 +718,9 @@ def load_zarr(
     >>> load_zarr(path, rate=2.0)
     Time (s)
     ----------  --
-    0.0          1
+    0            1
     0.5          2
-    1.0          3
+    1            3
     1.5          4
     dtype: float32, shape: (4,)
     """
