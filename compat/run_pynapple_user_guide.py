@@ -124,9 +124,12 @@ def mark_downloads(cells: list[dict[str, object]]) -> None:
                 for sub in ast.walk(node):
                     if isinstance(sub, ast.Name) and not isinstance(sub.ctx, ast.Load):
                         tainted.add(sub.id)
-                    elif isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Constant):
-                        if isinstance(sub.value.value, str):
-                            files.add(sub.value.value)
+                    elif (
+                        isinstance(sub, ast.Assign)
+                        and isinstance(sub.value, ast.Constant)
+                        and isinstance(sub.value.value, str)
+                    ):
+                        files.add(sub.value.value)
         elif read & tainted or any(f in code for f in files):
             used = sorted(read & tainted) or sorted(f for f in files if f in code)
             cell["skip"] = f"uses {', '.join(used)} (downloaded)"
@@ -136,7 +139,7 @@ def mark_downloads(cells: list[dict[str, object]]) -> None:
 
 
 # --- running one page in a subprocess ----------------------------------------------------------
-_EXECUTOR = r'''
+_EXECUTOR = r"""
 import ast, contextlib, io, json, sys, types, warnings, traceback
 cells, lib, out_path = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
 import matplotlib
@@ -187,7 +190,7 @@ for i, cell in enumerate(cells):
     plt.close("all")
     results.append(rec)
 json.dump(results, open(out_path, "w"))
-'''
+"""
 
 
 def run_page(cells: list[dict[str, object]], lib: str, python: str, timeout: float) -> list[dict]:
@@ -299,7 +302,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.details:
             for r in rows:
                 if r.get("diffs"):
-                    print(f"  --- cell {r['cell']}:\n    " + str(r["source"]).replace("\n", "\n    "))
+                    print(
+                        f"  --- cell {r['cell']}:\n    " + str(r["source"]).replace("\n", "\n    ")
+                    )
                     for d in r["diffs"]:
                         print("    " + d.replace("\n", "\n    "))
     CACHE.mkdir(exist_ok=True)

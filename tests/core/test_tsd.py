@@ -208,7 +208,8 @@ def test_reversal_says_how_to_get_what_was_meant(key) -> None:
 def test_permutation_says_how_to_get_what_was_meant() -> None:
     x = nap.Tsd(t=np.arange(5.0), d=np.array([3.0, 1.0, 4.0, 1.0, 5.0]))
     idx = np.argsort(x.values)
-    with pytest.raises(TimeIndexError, match=r"permutation.*x\[np\.sort\(idx\)\].*x\.values\[idx\]"):
+    msg = r"permutation.*x\[np\.sort\(idx\)\].*x\.values\[idx\]"
+    with pytest.raises(TimeIndexError, match=msg):
         x[idx]
     # what the message proposes works
     np.testing.assert_array_equal(x[np.sort(idx)].values, x.values)

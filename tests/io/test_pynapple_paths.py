@@ -82,12 +82,16 @@ def test_append_nwb_lfp_adds_the_signal(tmp_path):
 def test_append_nwb_lfp_errors(tmp_path):
     folder, _ = _session(tmp_path)
     tsd = nap.Tsd(t=np.arange(5.0), d=np.arange(5.0))
-    with pytest.warns(MemphysDeprecationWarning):
-        with pytest.raises(MemphysRuntimeError, match="Please specify which channel"):
-            nap.append_NWB_LFP(folder, tsd)
-    with pytest.warns(MemphysDeprecationWarning):
-        with pytest.raises(RuntimeError, match="Can't find nwb file in"):
-            nap.append_NWB_LFP(tmp_path, tsd, channel=0)
+    with (
+        pytest.warns(MemphysDeprecationWarning),
+        pytest.raises(MemphysRuntimeError, match="Please specify which channel"),
+    ):
+        nap.append_NWB_LFP(folder, tsd)
+    with (
+        pytest.warns(MemphysDeprecationWarning),
+        pytest.raises(RuntimeError, match="Can't find nwb file in"),
+    ):
+        nap.append_NWB_LFP(tmp_path, tsd, channel=0)
 
 
 def _block(n_seg=3, n=7, ch=2):
@@ -107,9 +111,9 @@ def test_neo_signal_interface_matches_the_concatenated_segments():
     ref = np.concatenate([seg.analogsignals[0].magnitude for seg in block.segments])
     with pytest.warns(DeprecationWarning, match="NeoSignalInterface is deprecated"):
         iface = nap.NeoSignalInterface(block.segments[0].analogsignals[0], block)
-    assert iface.shape == ref.shape and iface.ndim == 2 and iface.dtype == np.float32
-    assert iface.nap_type is nap.TsdFrame and len(iface) == 21 and iface.dt == 0.1
-    assert iface.start_time == 0.0 and iface.end_time == pytest.approx(0.7)
+    assert (iface.shape, iface.ndim, iface.dtype) == (ref.shape, 2, np.float32)
+    assert (iface.nap_type, len(iface), iface.dt) == (nap.TsdFrame, 21, 0.1)
+    assert (iface.start_time, iface.end_time) == (0.0, pytest.approx(0.7))
     np.testing.assert_allclose(iface.times[7:9], [10.0, 10.1])
     rng = np.random.default_rng(0)
     for _ in range(50):

@@ -59,9 +59,7 @@ __all__ = ["_Base", "is_array_like"]
 
 def _np_slice(s: slice) -> slice:
     """``s`` with numpy int64 bounds (and step), as pynapple's ``get_slice`` returns."""
-    return slice(
-        *(None if v is None else np.int64(v) for v in (s.start, s.stop, s.step))
-    )
+    return slice(*(None if v is None else np.int64(v) for v in (s.start, s.stop, s.step)))
 
 
 # --- input conversion ---------------------------------------------------------------------

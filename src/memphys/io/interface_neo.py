@@ -161,7 +161,7 @@ class NeoSignalInterface:
             start, stop, step = item.indices(len(self))
             if step > 0:
                 return self._rows(start, stop)[::step]
-            return self._rows(stop + 1, start + 1)[::-1][:: -step]
+            return self._rows(stop + 1, start + 1)[::-1][::-step]
         if isinstance(item, np.ndarray | list):
             idx = np.asarray(item)
             if idx.dtype == bool:

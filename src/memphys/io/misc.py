@@ -95,7 +95,7 @@ def load_eeg(
     )
 
 
-def append_NWB_LFP(path: str | os.PathLike[str], lfp: Any, channel: int | None = None) -> None:  # noqa: N802
+def append_NWB_LFP(path: str | os.PathLike[str], lfp: Any, channel: int | None = None) -> None:
     """Add an LFP to the NWB file of a pynapple session folder (deprecated).
 
     pynapple 0.11.4 still ships this function of its old session loaders. memphys writes
