@@ -86,6 +86,9 @@ class _Proxy(ModuleType):
                 return getattr(target, attr)
             except AttributeError:
                 pass
+        package = importlib.import_module("memphys.ephys")
+        if target is not package and attr in getattr(package, "__all__", ()):
+            return getattr(package, attr)
         sub = f"{self.__name__}.{attr}"
         if sub in sys.modules:
             return sys.modules[sub]

@@ -21,6 +21,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 import memphys.io as _io  # registers the readers and writers
+from memphys._version import __version__
 from memphys.config import (
     config_context,
     get_config,
@@ -28,8 +29,6 @@ from memphys.config import (
     reset_config,
     set_config,
 )
-
-__version__ = "0.1.0.dev0"
 
 
 def _wire_layers() -> None:

@@ -48,6 +48,8 @@ __all__ = [
     "ElementTypeError",
     "NaNInputError",
     "BackendError",
+    "StreamNotFoundError",
+    "ProbeMismatchError",
     # warnings
     "MemphysWarning",
     "MemphysUserWarning",
@@ -173,6 +175,16 @@ class NaNInputError(MemphysValueError):
 
 class BackendError(MemphysValueError, AssertionError):
     """An unknown ``nap_config.backend``; also an AssertionError, as pynapple raises."""
+
+
+class StreamNotFoundError(ExtractorValueError):
+    """A stream, block or experiment that a recording does not hold (the message lists the
+    ones it does), or none named when it holds several."""
+
+
+class ProbeMismatchError(ExtractorValueError):
+    """A probe (file) that does not describe the recording: its contact count differs from
+    the channel count, or its wiring does not cover the channels."""
 
 
 # --- warnings -------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 import memphys as nap
 from memphys.arrays import LazyArray, NumpyArray
-from memphys.errors import MemoryBudgetError
 from memphys.process._perievent_reads import merge_ranges, read_ranges
 
 # A Ts of one timestamp spans no time: its support is dropped with pynapple's warning
@@ -278,14 +277,33 @@ def test_irregular_and_no_overlap():
         nap.compute_perievent(y, nap.Ts(t=[50.0]), 1)
 
 
-def test_output_over_budget_raises():
-    x = nap.TsdFrame(t=np.arange(1000.0), d=np.zeros((1000, 8)))
-    ev = nap.Ts(t=np.arange(100.0, 900.0))
-    with (
-        nap.config_context(memory_budget=100_000),
-        pytest.raises(MemoryBudgetError, match="fewer events"),
-    ):
-        nap.compute_perievent(x, ev, 50)
+def test_output_over_budget_is_read_in_batches_and_equals_one_pass():
+    rng = np.random.default_rng(3)
+    d = rng.normal(size=(1000, 8))
+    x = nap.TsdFrame(t=np.arange(1000.0), d=d)
+    ev = nap.Ts(t=np.arange(100.5, 900.0, 3.0))
+    whole = nap.compute_perievent(x, ev, 50)
+    spy = PeriSpy(d)
+    lazy = nap.TsdFrame(t=np.arange(1000.0), d=spy)
+    with nap.config_context(memory_budget=100_000):  # the result is ~1.7 MB
+        batched = nap.compute_perievent(lazy, ev, 50)
+    assert len(spy.ranges) > 4
+    assert max(b - a for a, b in spy.ranges) * 8 * 8 <= 100_000
+    np.testing.assert_array_equal(batched.values, whole.values)
+    np.testing.assert_array_equal(batched.t, whole.t)
+
+
+def test_result_larger_than_available_memory_is_a_temporary_file(monkeypatch):
+    from memphys.engine import ResultOnDiskWarning
+
+    x = nap.TsdFrame(t=np.arange(1000.0), d=np.arange(8000.0).reshape(1000, 8))
+    ev = nap.Ts(t=np.arange(100.0, 900.0, 7.0))
+    whole = nap.compute_perievent(x, ev, (20, 30))
+    monkeypatch.setenv("MEMPHYS_MEMORY_AVAILABLE", "100000")  # result: ~370 KB
+    with pytest.warns(ResultOnDiskWarning, match="compute_perievent"):
+        on_disk = nap.compute_perievent(x, ev, (20, 30))
+    assert isinstance(on_disk.values, np.memmap)
+    np.testing.assert_array_equal(on_disk.values, whole.values)
 
 
 # --- event-triggered average --------------------------------------------------------------

@@ -8,7 +8,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import memphys as nap
-from memphys.errors import MemoryBudgetError
 
 
 def epochs():
@@ -80,9 +79,14 @@ def test_errors():
         nap.build_tensor(group, epochs(), 1, align="middle")
     with pytest.raises(TypeError, match="Parameter bin_size must be of type"):
         nap.build_tensor(group, epochs(), "1")
-    x = nap.TsdFrame(t=np.arange(100.0), d=np.zeros((100, 50)))
-    with nap.config_context(memory_budget=10_000), pytest.raises(MemoryBudgetError):
-        nap.warp_tensor(x, epochs(), 100)
+
+
+def test_warp_tensor_over_budget_goes_trial_batch_by_trial_batch():
+    x = nap.TsdFrame(t=np.arange(100.0), d=np.random.default_rng(0).normal(size=(100, 50)))
+    whole = nap.warp_tensor(x, epochs(), 100)
+    with nap.config_context(memory_budget=10_000):  # the result alone is 120 kB
+        batched = nap.warp_tensor(x, epochs(), 100)
+    np.testing.assert_array_equal(batched, whole)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -102,3 +106,5 @@ def test_warp_tensor_memmap_equals_memory(tmp_path_factory, seed, num_bins):
     )
     np.testing.assert_array_equal(nap.warp_tensor(lazy, ep, num_bins), mem)
     assert mem.shape == (2, 4, num_bins)
+    with nap.config_context(memory_budget=60_000):  # batches of ~300 rows, one trial at least
+        np.testing.assert_array_equal(nap.warp_tensor(lazy, ep, num_bins), mem)

@@ -86,6 +86,7 @@ from memphys.engine.reducers import (
 from memphys.engine.results import (
     ResultOnDiskWarning,
     available_memory,
+    empty_result,
     open_result,
     result_fits_in_memory,
     result_sink,
@@ -139,6 +140,7 @@ __all__ = [
     # results
     "ResultOnDiskWarning",
     "available_memory",
+    "empty_result",
     "open_result",
     "result_fits_in_memory",
     "result_sink",

@@ -45,6 +45,7 @@ __all__ = [
     "RESULT_MEMORY_FRACTION",
     "ResultOnDiskWarning",
     "available_memory",
+    "empty_result",
     "open_result",
     "result_fits_in_memory",
     "result_sink",
@@ -168,6 +169,59 @@ def result_sink(
         "Invalid type for `out`: expected None, a '.npy' or '.zarr' path, a numpy array or a "
         f"zarr array, but got {type(out).__name__}."
     )
+
+
+def empty_result(
+    shape: tuple[int, ...],
+    dtype: Any,
+    *,
+    fill: Any = None,
+    what: str = "the result",
+    stacklevel: int = 3,
+) -> np.ndarray:
+    """A writable array of ``shape`` for a result that is filled piece by piece.
+
+    The rule of the module docstring: a numpy array when it fits the available memory,
+    otherwise a memmap of a temporary ``.npy`` file (with a :class:`ResultOnDiskWarning`),
+    removed when the memmap and every view of it are gone. ``fill`` initialises it.
+
+    Examples
+    --------
+    >>> a = empty_result((3, 2), np.float64, fill=np.nan)
+    >>> type(a).__name__, a.shape, bool(np.isnan(a).all())
+    ('ndarray', (3, 2), True)
+    """
+    dt = np.dtype(dtype)
+    shape = tuple(int(s) for s in shape)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+    if result_fits_in_memory(nbytes):
+        return np.full(shape, fill, dtype=dt) if fill is not None else np.empty(shape, dt)
+    folder = tempfile.mkdtemp(prefix=_TEMP_PREFIX)
+    free = shutil.disk_usage(folder).free
+    if nbytes > free:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise MemoryBudgetError(
+            f"{what.capitalize()} (shape {shape}, dtype {dt}, {_fmt(nbytes)}) fits neither "
+            f"in the available memory ({_fmt(available_memory())}) nor in the temporary "
+            f"folder {os.path.dirname(folder)!r} ({_fmt(free)} free)."
+        )
+    warnings.warn(
+        f"{what.capitalize()} ({_fmt(nbytes)}) does not fit comfortably in the available "
+        f"memory ({_fmt(available_memory())}): it is written to a temporary file in "
+        f"{folder!r}, removed when the result is garbage collected.",
+        ResultOnDiskWarning,
+        stacklevel=stacklevel,
+    )
+    arr = np.lib.format.open_memmap(
+        os.path.join(folder, "result.npy"), mode="w+", dtype=dt, shape=shape
+    )
+    weakref.finalize(arr, _remove, folder)
+    if fill is not None:
+        flat = arr.reshape(-1)
+        step = max(1, (64 << 20) // dt.itemsize)
+        for i in range(0, flat.size, step):
+            flat[i : i + step] = fill
+    return arr
 
 
 def _remove(folder: str) -> None:

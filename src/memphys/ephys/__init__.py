@@ -130,6 +130,210 @@ _add(
     "order_channels_by_depth",
 )
 
+# --- sortings, events, snippets and ground-truth generators (issue 13)
+_add(
+    "basesorting",
+    "BaseSorting",
+    "BaseSortingSegment",
+    "SpikeVectorSortingSegment",
+    "LEXSORT_UNIT_COMPACT",
+    "LEXSORT_SEGMENT_COMPACT",
+)
+_add("numpysorting", "NumpySorting", "SharedMemorySorting")
+_add("unitsselection", "UnitsSelectionSorting")
+_add("unitsaggregation", "UnitsAggregationSorting", "aggregate_units")
+_add("frameslicesorting", "FrameSliceSorting")
+_add(
+    "sorting_segmentutils",
+    "append_sortings",
+    "AppendSegmentSorting",
+    "concatenate_sortings",
+    "ConcatenateSegmentSorting",
+    "split_sorting",
+    "SplitSegmentSorting",
+    "select_segment_sorting",
+    "SelectSegmentSorting",
+)
+_add(
+    "sortingfolder",
+    "NumpyFolderSorting",
+    "NpzFolderSorting",
+    "read_numpy_sorting_folder",
+    "read_npz_folder",
+)
+_add("npzsortingextractor", "NpzSortingExtractor", "read_npz_sorting")
+_add("zarrsorting", "ZarrSortingExtractor", "read_zarr_sorting")
+_add("nwbsorting", "NwbSortingExtractor", "read_nwb_sorting")
+_add("neuroscopesorting", "NeuroScopeSortingExtractor", "read_neuroscope_sorting")
+_add("baseevent", "BaseEvent", "BaseEventSegment", "NumpyEvent", "SelectSegmentEvent")
+_add(
+    "basesnippets",
+    "BaseSnippets",
+    "BaseSnippetsSegment",
+    "NumpySnippets",
+    "ChannelSliceSnippets",
+    "FrameSliceSnippets",
+    "SelectSegmentSnippets",
+)
+_add(
+    "npysnippets",
+    "NpySnippetsExtractor",
+    "read_npy_snippets",
+    "NpyFolderSnippets",
+    "read_npy_snippets_folder",
+)
+_add("snippets_tools", "snippets_from_sorting")
+_add(
+    "sorting_generators",
+    "generate_sorting",
+    "synthesize_poisson_spike_vector",
+    "synthesize_random_firings",
+    "create_sorting_npz",
+    "clean_refractory_period",
+    "inject_some_duplicate_units",
+    "inject_some_split_units",
+    "synthetize_spike_train_bad_isi",
+    "generate_sorting_to_inject",
+    "SortingGenerator",
+    "TransformSorting",
+)
+_add(
+    "template_generators",
+    "generate_templates",
+    "generate_single_fake_waveform",
+    "generate_unit_locations",
+    "generate_channel_locations",
+)
+_add(
+    "generate_ground_truth",
+    "generate_ground_truth_recording",
+    "generate_snippets",
+    "InjectTemplatesRecording",
+    "inject_templates",
+)
+_add("sorting_tools", "spike_vector_to_spike_trains", "spike_vector_to_indices")
+
+# --- the two faces joined, vendor files, NWB (issue 15)
+_add(
+    "to_pynapple",
+    "recording_to_tsdframe",
+    "sorting_to_tsgroup",
+    "event_to_ts",
+    "event_to_interval_set",
+    "templates_to_tsdtensor",
+    "waveforms_to_tsdtensor",
+)
+_add(
+    "from_pynapple",
+    "TsdFrameRecording",
+    "from_tsdframe",
+    "from_tsgroup",
+    "from_events",
+    "from_ts",
+    "from_interval_set",
+)
+_add(
+    "neobaseextractor",
+    "NeoBaseRecordingExtractor",
+    "NeoRecordingExtractor",
+    "NeoBaseEventExtractor",
+    "NeoEventExtractor",
+    "NeoBaseSortingExtractor",
+    "NeoSortingExtractor",
+    "read_neo",
+    "read_neo_event",
+    "read_neo_sorting",
+    "get_neo_streams",
+    "get_neo_num_blocks",
+)
+_add(
+    "spikeglx",
+    "SpikeGLXRecordingExtractor",
+    "read_spikeglx",
+    "SpikeGLXEventExtractor",
+    "read_spikeglx_event",
+)
+_add(
+    "openephys",
+    "OpenEphysBinaryRecordingExtractor",
+    "read_openephys",
+    "OpenEphysBinaryEventExtractor",
+    "read_openephys_event",
+)
+_add("intan", "IntanRecordingExtractor", "read_intan")
+_add(
+    "plexon",
+    "PlexonRecordingExtractor",
+    "read_plexon",
+    "PlexonSortingExtractor",
+    "read_plexon_sorting",
+)
+_add(
+    "neuroscope",
+    "NeuroScopeRecordingExtractor",
+    "read_neuroscope_recording",
+    "read_neuroscope",
+    "read_cellexplorer_recording",
+    "NeuroScopeEventExtractor",
+    "read_neuroscope_events",
+    "NeuroScopeSnippetsExtractor",
+    "read_neuroscope_snippets",
+)
+_add("probes", "read_probe_file", "set_probe_file")
+# --- SortingAnalyzer, sparsity, templates (issue 14)
+_add(
+    "sortinganalyzer",
+    "SortingAnalyzer",
+    "create_sorting_analyzer",
+    "load_sorting_analyzer",
+)
+_add(
+    "analyzer_extension",
+    "AnalyzerExtension",
+    "register_result_extension",
+    "get_extension_class",
+    "get_available_analyzer_extensions",
+    "get_default_analyzer_extension_params",
+)
+_add(
+    "analyzer_extension_core",
+    "ComputeRandomSpikes",
+    "ComputeWaveforms",
+    "ComputeTemplates",
+    "ComputeNoiseLevels",
+    "compute_random_spikes",
+    "compute_waveforms",
+    "compute_templates",
+    "compute_noise_levels",
+)
+_add("sparsity", "ChannelSparsity", "compute_sparsity", "estimate_sparsity")
+_add("template", "Templates")
+_add(
+    "template_tools",
+    "get_dense_templates_array",
+    "get_template_amplitudes",
+    "get_template_extremum_channel",
+    "get_template_extremum_channel_peak_shift",
+    "get_template_peak_shift_on_main_channel",
+    "get_template_extremum_amplitude",
+    "get_template_amplitude_on_main_channel",
+)
+_add(
+    "waveform_tools",
+    "extract_waveforms_to_single_buffer",
+    "extract_waveforms_to_buffers",
+    "split_waveforms_by_units",
+    "estimate_templates",
+    "estimate_templates_with_accumulator",
+    "has_exceeding_spikes",
+)
+_add("spike_selection", "random_spikes_selection")
+_add(
+    "analyzer_curation",
+    "apply_merges_to_sorting",
+    "apply_splits_to_sorting",
+)
+
 _SUBMODULES = (
     "base",
     "baserecording",
@@ -151,6 +355,52 @@ _SUBMODULES = (
     "testing",
     "time_series",
     "zarrextractors",
+    # issue 13
+    "basesorting",
+    "sorting_segments",
+    "sorting_times",
+    "numpysorting",
+    "unitsselection",
+    "unitsaggregation",
+    "frameslicesorting",
+    "sorting_segmentutils",
+    "sortingfolder",
+    "npzsortingextractor",
+    "zarrsorting",
+    "nwbsorting",
+    "neuroscopesorting",
+    "baseevent",
+    "basesnippets",
+    "npysnippets",
+    "snippets_tools",
+    "sorting_tools",
+    "sorting_generators",
+    "template_generators",
+    "generate_ground_truth",
+    # issue 15
+    "to_pynapple",
+    "from_pynapple",
+    "neobaseextractor",
+    "spikeglx",
+    "openephys",
+    "intan",
+    "plexon",
+    "neuroscope",
+    "probes",
+    # issue 14
+    "sortinganalyzer",
+    "analyzer_extension",
+    "analyzer_extension_core",
+    "analyzer_storage",
+    "analyzer_transforms",
+    "analyzer_curation",
+    "sparsity",
+    "template",
+    "template_tools",
+    "waveform_tools",
+    "waveform_pass",
+    "waveform_stores",
+    "spike_selection",
 )
 
 __all__ = sorted(_LAZY)

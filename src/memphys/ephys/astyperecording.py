@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from memphys.ephys._check import ext_error
+from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import BaseRecording, BaseRecordingSegment
 
 __all__ = ["AstypeRecording", "astype"]
@@ -76,6 +77,7 @@ class AstypeRecordingSegment(BaseRecordingSegment):
         return traces.astype(self.dtype, copy=False)
 
 
+@register_role("recording.astype")
 def astype(
     recording: BaseRecording, dtype: Any = None, round: bool | None = None
 ) -> AstypeRecording:

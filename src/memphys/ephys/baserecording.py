@@ -37,6 +37,7 @@ import numpy as np
 
 from memphys.arrays import LazyArray
 from memphys.ephys._check import check_in, ext_error
+from memphys.ephys._roles import role
 from memphys.ephys.baserecordingsnippets import BaseRecordingSnippets
 from memphys.ephys.core_tools import convert_bytes_to_str, convert_seconds_to_str
 from memphys.ephys.time_series import TimeSeries, TimeSeriesSegment
@@ -319,6 +320,14 @@ class BaseRecording(BaseRecordingSnippets, TimeSeries):
 
         return RecordingTraces(self, self._check_segment_index(segment_index), return_in_uV)
 
+    # ------------------------------------------------------------------- pynapple
+    def to_tsdframe(self, segment_index: int | None = None, return_in_uV: bool = False) -> Any:
+        """One segment as a lazy :class:`~memphys.TsdFrame` over the same data (no copy,
+        nothing read): see :func:`memphys.ephys.to_pynapple.recording_to_tsdframe`."""
+        from memphys.ephys.to_pynapple import recording_to_tsdframe
+
+        return recording_to_tsdframe(self, segment_index, return_in_uV)
+
     # ----------------------------------------------------------------------- save
     def save(self, format: str = "binary", verbose: bool = False, **save_kwargs: Any) -> Any:
         """Save the traces, times, properties, annotations and probe.
@@ -339,23 +348,17 @@ class BaseRecording(BaseRecordingSnippets, TimeSeries):
         kwargs, job_kwargs = split_job_kwargs(save_kwargs)
         check_in("format", format, ("binary", "binary_folder", "zarr", "memory"))
         if format in ("binary", "binary_folder"):
-            from memphys.ephys.binaryfolder import BinaryFolderRecording
-
             folder = self._save_folder(kwargs)
-            return BinaryFolderRecording.write_recording(
+            return role("recording.binary_folder").write_recording(
                 self, folder_path=folder, verbose=verbose, **kwargs, **job_kwargs
             )
         if format == "zarr":
-            from memphys.ephys.zarrextractors import ZarrRecordingExtractor
-
             folder = self._save_folder(kwargs)
-            return ZarrRecordingExtractor.write_recording(
+            return role("recording.zarr").write_recording(
                 self, folder_path=folder, verbose=verbose, **kwargs, **job_kwargs
             )
-        from memphys.ephys.numpyextractors import NumpyRecording, SharedMemoryRecording
-
         shared = kwargs.get("sharedmem", True)
-        cls = SharedMemoryRecording if shared else NumpyRecording
+        cls = role("recording.shared_memory" if shared else "recording.numpy")
         return cls.from_recording(self, with_metadata=True, with_time_vector=True, **job_kwargs)
 
     @staticmethod
@@ -399,31 +402,25 @@ class BaseRecording(BaseRecordingSnippets, TimeSeries):
     # -------------------------------------------------------------------- slicing
     def select_channels(self, channel_ids: Any) -> BaseRecording:
         """A lazy recording with the given channels, in this order."""
-        from memphys.ephys.channelslice import ChannelSliceRecording
-
-        return ChannelSliceRecording(self, channel_ids)
+        return role("recording.channel_slice")(self, channel_ids)
 
     def channel_slice(self, channel_ids: Any, renamed_channel_ids: Any = None) -> BaseRecording:
         """Older spelling of :meth:`select_channels` (optionally renaming the channels)."""
-        from memphys.ephys.channelslice import ChannelSliceRecording
-
-        return ChannelSliceRecording(self, channel_ids, renamed_channel_ids=renamed_channel_ids)
+        return role("recording.channel_slice")(
+            self, channel_ids, renamed_channel_ids=renamed_channel_ids
+        )
 
     def rename_channels(self, new_channel_ids: Any) -> BaseRecording:
         """A lazy recording whose channels are renamed positionally."""
-        from memphys.ephys.channelslice import ChannelSliceRecording
-
         if len(new_channel_ids) != self.get_num_channels():
             raise ext_error(
                 "new_channel_ids",
                 f"{self.get_num_channels()} ids (one per channel)",
                 new_channel_ids,
             )
-        return ChannelSliceRecording(self, renamed_channel_ids=new_channel_ids)
+        return role("recording.channel_slice")(self, renamed_channel_ids=new_channel_ids)
 
     def _remove_channels(self, remove_channel_ids: Any) -> BaseRecording:
-        from memphys.ephys.channelslice import ChannelSliceRecording
-
         present = set(self.channel_ids.tolist())
         values = (
             remove_channel_ids.tolist()
@@ -438,13 +435,11 @@ class BaseRecording(BaseRecordingSnippets, TimeSeries):
             )
         drop = set(values)
         keep = self.channel_ids[[c not in drop for c in self.channel_ids.tolist()]]
-        return ChannelSliceRecording(self, keep)
+        return role("recording.channel_slice")(self, keep)
 
     def frame_slice(self, start_frame: int | None, end_frame: int | None) -> BaseRecording:
         """A lazy recording of frames ``[start_frame, end_frame)`` (one segment only)."""
-        from memphys.ephys.frameslicerecording import FrameSliceRecording
-
-        return FrameSliceRecording(self, start_frame=start_frame, end_frame=end_frame)
+        return role("recording.frame_slice")(self, start_frame=start_frame, end_frame=end_frame)
 
     def time_slice(self, start_time: float | None, end_time: float | None) -> BaseRecording:
         """A lazy recording of times ``[start_time, end_time]`` (one segment only).
@@ -485,15 +480,11 @@ class BaseRecording(BaseRecordingSnippets, TimeSeries):
         return self.frame_slice(start_frame=start_frame, end_frame=end_frame)
 
     def _select_segments(self, segment_indices: Any) -> BaseRecording:
-        from memphys.ephys.segmentutils import SelectSegmentRecording
-
-        return SelectSegmentRecording(self, segment_indices=segment_indices)
+        return role("recording.select_segments")(self, segment_indices=segment_indices)
 
     def astype(self, dtype: Any, round: bool | None = None) -> BaseRecording:
         """A lazy recording cast to ``dtype`` (rounded when casting float to int)."""
-        from memphys.ephys.astyperecording import astype
-
-        return astype(self, dtype=dtype, round=round)
+        return role("recording.astype")(self, dtype=dtype, round=round)
 
     # --------------------------------------------------------------------- binary
     def is_binary_compatible(self) -> bool:

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from memphys.ephys._check import ext_error
+from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import BaseRecording
 from memphys.ephys.binaryrecordingextractor import BinaryRecordingExtractor
 from memphys.ephys.core_tools import (
@@ -83,6 +84,7 @@ def prepare_partial_folder(folder: Path, overwrite: bool) -> Path:
     return partial
 
 
+@register_role("recording.binary_folder")
 class BinaryFolderRecording(BinaryRecordingExtractor):
     """A binary folder written by ``save(format="binary")`` (see the module docstring).
 

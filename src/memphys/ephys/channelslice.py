@@ -22,12 +22,14 @@ from typing import Any
 import numpy as np
 
 from memphys.ephys._check import as_id_array
+from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import BaseRecording, BaseRecordingSegment
 from memphys.errors import ExtractorValueError
 
 __all__ = ["ChannelSliceRecording", "ChannelSliceRecordingSegment"]
 
 
+@register_role("recording.channel_slice")
 class ChannelSliceRecording(BaseRecording):
     """A lazy selection (and optional renaming) of a recording's channels.
 

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from memphys._version import __version__
 from memphys.ephys._check import ext_error
 from memphys.errors import ExtractorWarning
 
@@ -153,11 +154,9 @@ def retrieve_importing_provenance(a_class: type) -> dict[str, str]:
     si_path = a_class.__dict__.get("_si_class_path")  # subclasses are written as themselves
     if si_path:
         return {"class": si_path, "module": "spikeinterface", "version": SPIKEINTERFACE_VERSION}
-    import memphys
-
     path = f"{a_class.__module__}.{a_class.__name__}"
     module = path.split(".")[0]
-    version = memphys.__version__ if module == "memphys" else "unknown"
+    version = __version__ if module == "memphys" else "unknown"
     return {"class": path, "module": module, "version": version}
 
 

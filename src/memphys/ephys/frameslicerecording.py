@@ -21,12 +21,14 @@ import numpy as np
 
 from memphys.arrays import LazyArray
 from memphys.ephys._check import check_int
+from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import BaseRecording, BaseRecordingSegment
 from memphys.errors import ExtractorValueError, SourceError
 
 __all__ = ["FrameSliceRecording", "FrameSliceRecordingSegment", "ParentTimesView"]
 
 
+@register_role("recording.frame_slice")
 class FrameSliceRecording(BaseRecording):
     """Frames ``[start_frame, end_frame)`` of a one-segment recording, lazily.
 

@@ -57,11 +57,39 @@ def register_zarr_reader(object_type: str, reader: Callable[..., Any]) -> None:
     _ZARR_READERS[object_type] = reader
 
 
+def _load_analyzer(path: Any, **kwargs: Any) -> Any:
+    from memphys.ephys.sortinganalyzer import load_sorting_analyzer
+
+    return load_sorting_analyzer(path, **kwargs)
+
+
+def _load_templates(obj: Any, **kwargs: Any) -> Any:
+    from memphys.ephys.template import Templates
+
+    if isinstance(obj, dict):
+        return Templates.from_dict(obj)
+    return Templates.from_zarr(obj)
+
+
+def _has_object_loader(object_type: str) -> bool:
+    """Whether :func:`load` can open ``object_type`` (the analyzer's and templates' loaders
+    are registered on first use)."""
+    if object_type == "SortingAnalyzer" and object_type not in _OBJECT_LOADERS:
+        register_object_loader("SortingAnalyzer", _load_analyzer)
+    if object_type == "Templates" and object_type not in _OBJECT_LOADERS:
+        register_object_loader("Templates", _load_templates)
+    return object_type in _OBJECT_LOADERS
+
+
 def _zarr_reader(object_type: str) -> Callable[..., Any]:
     if object_type == "Recording" and "Recording" not in _ZARR_READERS:
         from memphys.ephys.zarrextractors import read_zarr_recording
 
         register_zarr_reader("Recording", read_zarr_recording)
+    if object_type == "Sorting" and "Sorting" not in _ZARR_READERS:
+        from memphys.ephys.zarrsorting import read_zarr_sorting
+
+        register_zarr_reader("Sorting", read_zarr_sorting)
     if object_type not in _ZARR_READERS:
         raise ExtractorValueError(
             f"memphys.ephys cannot load a zarr store holding a {object_type}: no reader is "
@@ -85,13 +113,22 @@ def _guess_object_from_dict(d: Any) -> str | None:
 def _load_object_from_dict(d: dict[str, Any], object_type: str, base_folder: Any) -> Any:
     if object_type == "Recording|Sorting":
         return BaseExtractor.from_dict(d, base_folder=base_folder)
-    if object_type in _OBJECT_LOADERS:
+    if _has_object_loader(object_type):
         return _OBJECT_LOADERS[object_type](d)
     raise ExtractorValueError(f"memphys.ephys cannot load a {object_type} (not supported yet).")
 
 
 def _guess_object_from_zarr(folder: Path) -> str | None:
     import zarr
+
+    attrs_file = folder / ".zattrs"  # analyzer stores hold object arrays zarr 3 cannot list
+    if attrs_file.is_file():
+        try:
+            attrs = json.loads(attrs_file.read_text(encoding="utf8"))
+        except ValueError:
+            attrs = {}
+        if isinstance(attrs, dict) and attrs.get("spikeinterface_info") is not None:
+            return _guess_object_from_dict(attrs["spikeinterface_info"])
 
     try:
         root = zarr.open_group(str(folder), mode="r")
@@ -174,7 +211,7 @@ def load(file_or_folder_or_dict: Any, **kwargs: Any) -> Any:
             kind = _guess_object_from_zarr(path)
             if kind is None:
                 raise ExtractorValueError(_ERROR.format(path=path))
-            if kind in _OBJECT_LOADERS:
+            if _has_object_loader(kind):
                 return _OBJECT_LOADERS[kind](path, **kwargs)
             return _zarr_reader(kind)(path, **kwargs)
         kind = _guess_object_from_folder(path)
@@ -184,7 +221,7 @@ def load(file_or_folder_or_dict: Any, **kwargs: Any) -> Any:
             for name in ("si_folder.json", "cached.json", "cached.pkl", "cached.pickle"):
                 if (path / name).is_file():
                     return load(path / name, base_folder=path)
-        if kind in _OBJECT_LOADERS:
+        if _has_object_loader(kind):
             return _OBJECT_LOADERS[kind](path, **kwargs)
         raise ExtractorValueError(f"memphys.ephys cannot load a {kind} folder ({path}) yet.")
     raise MemphysFileNotFoundError(

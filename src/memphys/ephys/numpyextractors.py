@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from memphys.arrays import NumpyArray
+from memphys.arrays import LazyArray, NumpyArray
 from memphys.ephys._check import ext_error
+from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import ArrayRecordingSegment, BaseRecording
 from memphys.errors import ExtractorValueError
 
@@ -63,24 +64,53 @@ def _check_traces(traces_list: list[np.ndarray], allow_wide: bool) -> None:
             )
 
 
-class NumpyRecordingSegment(ArrayRecordingSegment):
-    """A segment over an in-memory array (SpikeInterface's name)."""
+def _unwrap_frames(traces_list: Any, channel_ids: Any, t_starts: Any) -> tuple[Any, Any, Any]:
+    """TsdFrames given as traces: their arrays (lazy adapters stay lazy, nothing is copied),
+    their columns as default channel ids and their first times as default ``t_starts``."""
+    items = traces_list if isinstance(traces_list, list) else [traces_list]
+    if not any(type(e).__name__ == "TsdFrame" for e in items):
+        return traces_list, channel_ids, t_starts
+    from memphys.ephys.from_pynapple import frame_traces
 
-    def __init__(
-        self, traces: np.ndarray, sampling_frequency: float, t_start: float | None
-    ) -> None:
-        ArrayRecordingSegment.__init__(self, NumpyArray(traces), sampling_frequency, t_start)
+    frames = [e for e in items if type(e).__name__ == "TsdFrame"]
+    if channel_ids is None:
+        channel_ids = np.asarray(frames[0].columns.values)
+        if channel_ids.dtype == object:
+            channel_ids = channel_ids.astype(str)
+    if t_starts is None and len(frames) == len(items):
+        t_starts = [float(f._ti.start_time) if len(f) else 0.0 for f in frames]
+    arrays = [
+        f.values
+        if isinstance(f.values, np.ndarray)
+        else frame_traces(f)
+        if type(f).__name__ == "TsdFrame"
+        else f
+        for f in items
+    ]
+    return arrays, channel_ids, t_starts
+
+
+class NumpyRecordingSegment(ArrayRecordingSegment):
+    """A segment over an in-memory array (SpikeInterface's name), or over the lazy adapter
+    of a TsdFrame given as traces."""
+
+    def __init__(self, traces: Any, sampling_frequency: float, t_start: float | None) -> None:
+        array = traces if isinstance(traces, LazyArray) else NumpyArray(traces)
+        ArrayRecordingSegment.__init__(self, array, sampling_frequency, t_start)
         self._traces = traces
         self.num_samples = int(traces.shape[0])
 
 
+@register_role("recording.numpy")
 class NumpyRecording(BaseRecording):
     """An in-memory recording.
 
     Parameters
     ----------
     traces_list : array or list of arrays
-        ``(samples, channels)`` traces, one array per segment.
+        ``(samples, channels)`` traces, one array per segment. A ``TsdFrame`` is taken
+        without copy (its memmap or lazy adapter), its columns being the default channel
+        ids and its first time the segment's default start.
     sampling_frequency : float
     t_starts : list of float, optional
         Time of each segment's first sample.
@@ -101,10 +131,11 @@ class NumpyRecording(BaseRecording):
         channel_ids: Any = None,
         allow_more_channels_than_samples: bool = False,
     ) -> None:
+        traces_list, channel_ids, t_starts = _unwrap_frames(traces_list, channel_ids, t_starts)
         if isinstance(traces_list, list):
             if all(isinstance(e, list) for e in traces_list):
                 traces_list = [np.array(t) for t in traces_list]
-            if not all(isinstance(e, np.ndarray) for e in traces_list):
+            if not all(isinstance(e, np.ndarray | LazyArray) for e in traces_list):
                 raise ext_error(
                     "traces_list", "a numpy array or a list of numpy arrays", traces_list
                 )
@@ -169,6 +200,7 @@ def _copy_extras(source: BaseRecording, rec: BaseRecording, metadata: bool, time
                 rec.set_times(source.get_times(segment_index=s), segment_index=s)
 
 
+@register_role("recording.shared_memory")
 class SharedMemoryRecording(BaseRecording):
     """A recording in ``multiprocessing.shared_memory`` blocks (one per segment), which
     worker processes attach by name instead of receiving a copy.

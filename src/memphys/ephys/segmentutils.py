@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from memphys.ephys._check import ext_error
+from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import BaseRecording, BaseRecordingSegment
 from memphys.errors import ExtractorValueError, ExtractorWarning
 
@@ -236,6 +237,7 @@ class ConcatenateSegmentRecording(BaseRecording):
 concatenate_recordings = ConcatenateSegmentRecording
 
 
+@register_role("recording.select_segments")
 class SelectSegmentRecording(BaseRecording):
     """A subset of the segments of a recording."""
 

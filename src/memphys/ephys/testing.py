@@ -12,11 +12,14 @@ from typing import Any
 import numpy as np
 from numpy.testing import assert_array_equal
 
+from memphys.ephys.sorting_testing import check_sortings_equal
+
 __all__ = [
     "check_recordings_equal",
     "check_extractor_annotations_equal",
     "check_extractor_properties_equal",
     "check_sorted_arrays_equal",
+    "check_sortings_equal",
 ]
 
 

@@ -47,6 +47,7 @@ import numpy as np
 
 from memphys.engine import Block, Sink, SinkContext, SinkWorker
 from memphys.ephys._check import ext_error
+from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import ArrayRecordingSegment, BaseRecording
 from memphys.ephys.binaryfolder import prepare_partial_folder, replace_folder
 from memphys.ephys.core_tools import check_json, is_path_remote, retrieve_importing_provenance
@@ -110,6 +111,7 @@ def _plain(values: Any) -> np.ndarray:
     return arr
 
 
+@register_role("recording.zarr")
 class ZarrRecordingExtractor(BaseRecording):
     """A recording in a zarr store (see the module docstring).
 

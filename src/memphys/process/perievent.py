@@ -36,6 +36,7 @@ from memphys.core.ts_group import TsGroup
 from memphys.core.tsd import Tsd
 from memphys.core.tsd_frame import TsdFrame
 from memphys.core.tsd_tensor import TsdTensor
+from memphys.engine import empty_result
 from memphys.errors import (
     MemoryBudgetError,
     MemphysRuntimeError,
@@ -197,7 +198,9 @@ def compute_perievent(
     ValueError
         No event inside the data's time support.
     MemoryBudgetError
-        The result would exceed the memory budget.
+        The result fits neither the available memory nor the temporary folder (a result
+        larger than the available memory is a memmap of a temporary file, with a
+        ``ResultOnDiskWarning``).
 
     Examples
     --------
@@ -278,7 +281,6 @@ def _align_continuous(
     n_feat = int(np.prod(trailing, dtype=np.int64))
     if n_ev == 0 or n_feat == 0:
         raise MemphysValueError("No overlap between input and epochs, perievent matrix is empty...")
-    _output_budget(width * n_ev * n_feat * 8, "compute_perievent")
     p0, p1 = ti.epoch_positions(starts, ends)
     p, q = np.asarray(p0)[k], np.asarray(p1)[k]
     has = q > p
@@ -289,13 +291,29 @@ def _align_continuous(
     right = np.where(has, np.minimum(w1, q - pos - 1), -1)
     lo = pos - left
     hi = np.where(has, pos + right + 1, lo)
-    buf, off = read_ranges(data.values, lo, hi, job_kwargs=job, what="compute_perievent")
-    out = np.full((width, n_ev, n_feat), np.nan)
+    # The result may be larger than the budget (then it lives in a temporary file); the
+    # windows are read and placed batch by batch, each batch's reads and temporaries
+    # within a quarter of the budget.
+    out = empty_result(
+        (width, n_ev, n_feat),
+        np.float64,
+        fill=np.nan,
+        what="the result of compute_perievent",
+        stacklevel=4,
+    )
+    per_event = width * max(n_feat, 1) * 8 * 3
+    batch = max(1, memory_budget() // (4 * per_event))
     r = np.arange(width)[:, None]
-    first = (w0 - left)[None, :]
-    ok = (r >= first) & (r < first + (hi - lo)[None, :])
-    src = (off[None, :] + r - first)[ok]
-    out[ok] = buf.reshape(buf.shape[0], n_feat)[src]
+    for e0 in range(0, n_ev, batch):
+        e1 = min(n_ev, e0 + batch)
+        blo, bhi = lo[e0:e1], hi[e0:e1]
+        buf, off = read_ranges(data.values, blo, bhi, job_kwargs=job, what="compute_perievent")
+        first = (w0 - left[e0:e1])[None, :]
+        ok = (r >= first) & (r < first + (bhi - blo)[None, :])
+        src = (off[None, :] + r - first)[ok]
+        part = np.full((width, e1 - e0, n_feat), np.nan)
+        part[ok] = buf.reshape(buf.shape[0], n_feat)[src]
+        out[:, e0:e1] = part
     values = out.reshape(width, n_ev, *trailing)
     if values.ndim == 2:
         return TsdFrame(t=time_idx, d=values, time_support=support)

@@ -37,8 +37,8 @@ from memphys.core.ts_group import TsGroup
 from memphys.core.tsd import Tsd
 from memphys.core.tsd_frame import TsdFrame
 from memphys.core.tsd_tensor import TsdTensor
+from memphys.engine import empty_result
 from memphys.errors import (
-    MemoryBudgetError,
     MemphysRuntimeError,
     MemphysTypeError,
     MemphysValueError,
@@ -169,15 +169,6 @@ def warp_tensor(input: Any, epochs: IntervalSet, num_bins: int) -> np.ndarray:
     """
     if num_bins <= 0:
         raise MemphysRuntimeError("num_bins should be positive integer.")
-    n_feat = 1 if isinstance(input, Ts) else len(input) if isinstance(input, TsGroup) else 0
-    if not n_feat:
-        n_feat = int(np.prod(tuple(input.shape[1:]), dtype=np.int64))
-    nbytes = n_feat * len(epochs) * num_bins * 8
-    if nbytes > memory_budget():
-        raise MemoryBudgetError(
-            f"warp_tensor would allocate {nbytes} bytes, over the memory budget ({memory_budget()} "
-            "bytes). Use fewer trials or bins, or raise memphys.set_config(memory_budget=...)."
-        )
     if isinstance(input, TsGroup | Ts):
         return _warp_counts(input, epochs, num_bins)
     return _warp_series(input, epochs, num_bins)
@@ -207,7 +198,9 @@ def _trial_edges(epochs: IntervalSet, num_bins: int) -> tuple[np.ndarray, np.nda
 
 def _warp_counts(input: Any, epochs: IntervalSet, num_bins: int) -> np.ndarray:
     units = [input] if isinstance(input, Ts) else [input[k] for k in list(input.keys())]
-    out = np.zeros((len(units), len(epochs), num_bins))
+    out = empty_result(
+        (len(units), len(epochs), num_bins), np.float64, fill=0.0, what="the result of warp_tensor"
+    )
     edges, opens = _trial_edges(epochs, num_bins)
     if edges.size:
         which = np.flatnonzero(opens)
@@ -222,12 +215,43 @@ def _warp_series(input: Any, epochs: IntervalSet, num_bins: int) -> np.ndarray:
     trailing = tuple(input.shape[1:])
     n_feat = int(np.prod(trailing, dtype=np.int64))
     n_tr = len(epochs)
-    out = np.full((n_tr, num_bins, n_feat), np.nan)
+    out = empty_result((n_tr, num_bins, n_feat), np.float64, what="the result of warp_tensor")
     starts = np.asarray(epochs.start, dtype=np.float64)
     ends = np.asarray(epochs.end, dtype=np.float64)
     ti = input.time_index
     p0, p1 = ti.epoch_positions(starts, ends)
     p0, p1 = np.asarray(p0, dtype=np.int64), np.asarray(p1, dtype=np.int64)
+    # trials in batches whose samples fit a quarter of the budget (one trial at least)
+    row = max(1, n_feat) * max(1, np.dtype(input.dtype).itemsize) * 3
+    cap = max(1, memory_budget() // (4 * row))
+    cum = np.cumsum(np.maximum(p1 - p0, 0))
+    first = 0
+    while first < n_tr:
+        done = int(cum[first - 1]) if first else 0
+        last = max(first + 1, int(np.searchsorted(cum, done + cap, side="right")))
+        sel = np.arange(first, last)
+        out[first:last] = _warp_batch(
+            input, starts[sel], ends[sel], p0[sel], p1[sel], num_bins, n_feat
+        )
+        first = last
+    res = out.reshape(n_tr, num_bins, *trailing)
+    if res.ndim > 2:
+        res = np.moveaxis(res, source=[0, 1], destination=[-2, -1])
+    return res
+
+
+def _warp_batch(
+    input: Any,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    p0: np.ndarray,
+    p1: np.ndarray,
+    num_bins: int,
+    n_feat: int,
+) -> np.ndarray:
+    """The warped rows of the trials ``[starts, ends)`` (samples ``[p0, p1)``), in memory."""
+    ti = input.time_index
+    out = np.full((starts.size, num_bins, n_feat), np.nan)
     n = p1 - p0
     # one contiguous read per trial (nearby trials merged)
     buf, off = read_ranges(input.values, p0, p1, what="warp_tensor")
@@ -262,7 +286,4 @@ def _warp_series(input: Any, epochs: IntervalSet, num_bins: int) -> np.ndarray:
         at = np.linspace(starts[i], ends[i], num_bins)
         for f in range(n_feat):
             out[i, :, f] = np.interp(at, xp, fp[:, f])
-    res = out.reshape(n_tr, num_bins, *trailing)
-    if res.ndim > 2:
-        res = np.moveaxis(res, source=[0, 1], destination=[-2, -1])
-    return res
+    return out

@@ -31,6 +31,7 @@ __all__ = [
     "detect_format",
     "rawio_arguments",
     "signal_frame",
+    "stream_array",
     "block_names",
     "check_spikeglx_sizes",
     "lfp_sampling_rate",
@@ -425,8 +426,17 @@ def read_clu_res(xml: Path, clu: Path, res: Path, shank: int) -> Any:
     return TsGroup(units, metadata=meta)
 
 
-def _raw_array(rawio_name: str, kwargs: dict[str, Any], rawio: Any, b: int, s: int, k: int) -> Any:
-    """Memory-mapped through neo's buffer description when it has one, else a NeoArray."""
+def stream_array(
+    rawio_name: str, kwargs: dict[str, Any], rawio: Any, b: int, s: int, k: int
+) -> Any:
+    """The raw samples of stream ``k`` of segment ``s`` of block ``b``, lazily.
+
+    Memory-mapped through neo's buffer description when it has one (a
+    :class:`~memphys.arrays.MemmapArray`, with a :class:`ColumnSelectArray` for a stream
+    that is part of a wider file), else a :class:`NeoArray` reading
+    ``get_analogsignal_chunk``. The one reader of a stream's samples, shared by
+    :class:`~memphys.io.neo.EphysReader` and the recordings of :mod:`memphys.ephys`.
+    """
     neo_arr = NeoArray(rawio_name, kwargs, b, s, k, reader=rawio)
     if not rawio.has_buffer_description_api():
         return neo_arr
@@ -469,7 +479,7 @@ def signal_frame(
     header = rawio.header
     sid = header["signal_streams"][k]["id"]
     chans = header["signal_channels"][header["signal_channels"]["stream_id"] == sid]
-    arr = _raw_array(rawio_name, kwargs, rawio, b, s, k)
+    arr = stream_array(rawio_name, kwargs, rawio, b, s, k)
     gain = np.asarray(chans["gain"], dtype=np.float64)
     offset = np.asarray(chans["offset"], dtype=np.float64)
     if scaled:
