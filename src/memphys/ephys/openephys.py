@@ -197,7 +197,7 @@ class OpenEphysBinaryRecordingExtractor(NeoBaseRecordingExtractor):
             )
             return
         times = np.load(path, mmap_mode="r")
-        self.set_times(times, segment_index=segment_index, with_warning=False)
+        self.set_times(times, segment_index=segment_index)
 
     @classmethod
     def get_streams(
