@@ -204,3 +204,11 @@ def test_module_paths() -> None:
     assert TsdTensor is nap.TsdTensor
     assert nap.core.time_series.Ts is Ts
     assert isinstance(MemphysTypeError("x"), TypeError)
+
+
+def test_get_slice_returns_numpy_integers():
+    ts = nap.Ts(t=np.arange(10.0))
+    s = ts.get_slice(2, 4)
+    assert s == slice(2, 5)
+    assert isinstance(s.start, np.int64)
+    assert isinstance(s.stop, np.int64)
