@@ -153,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         "no:cacheprovider",
         "--rootdir",
         str(root),
+        # SpikeInterface's tests run under pytest's defaults, not memphys's settings (which
+        # make memphys's own warnings errors in its suite)
+        "-c",
+        os.devnull,
         "-q",
         "--tb=line",
         "-o",

@@ -27,17 +27,17 @@ def test_other_suffixes_go_to_npz_as_in_pynapple(tmp_path):
     ep.save(tmp_path / "ep.txt")
     assert (tmp_path / "ep.npz").exists()
     with pytest.raises(MemphysTypeError, match=r"unexpected keyword argument.*npz"):
-        nap.Ts(t=[1.0]).save(tmp_path / "t.npz", n_jobs=2)
+        nap.Ts(t=[1.0, 2.0]).save(tmp_path / "t.npz", n_jobs=2)
 
 
 def test_every_class_saves_through_the_registry(tmp_path, monkeypatch):
     seen = []
     monkeypatch.setitem(_writers._WRITERS, ".npz", lambda obj, f, **kw: seen.append(type(obj)))
     objs = [
-        nap.Ts(t=[1.0]),
-        nap.Tsd(t=[1.0], d=[2.0]),
-        nap.TsdFrame(t=[1.0], d=np.ones((1, 2))),
-        nap.TsdTensor(t=[1.0], d=np.ones((1, 2, 2))),
+        nap.Ts(t=[1.0, 2.0]),  # (two timestamps: one would have no span, with a warning)
+        nap.Tsd(t=[1.0, 2.0], d=[2.0, 3.0]),
+        nap.TsdFrame(t=[1.0, 2.0], d=np.ones((2, 2))),
+        nap.TsdTensor(t=[1.0, 2.0], d=np.ones((2, 2, 2))),
         nap.TsGroup({0: nap.Ts(t=[1.0, 2.0])}),
         nap.IntervalSet(0, 1),
     ]

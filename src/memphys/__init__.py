@@ -71,7 +71,14 @@ _IO_NAMES = (
     "NWBFile",
     "load_session",
     "write_nwb",
+    # pynapple 0.11.4's deprecated names
+    "load_eeg",
+    "append_NWB_LFP",
+    "NeoSignalInterface",
 )
+
+#: pynapple's io modules, also attributes of the package there (``nap.misc``)
+_IO_MODULES = ("misc", "interface_nwb", "interface_neo")
 
 _SUBMODULES = ("core", "arrays", "engine", "io", "process", "errors", "config", "cli", "ephys")
 
@@ -98,6 +105,8 @@ def __getattr__(name: str) -> Any:
         return value
     if name in _SUBMODULES:
         return importlib.import_module(f"memphys.{name}")
+    if name in _IO_MODULES:
+        return importlib.import_module(f"memphys.io.{name}")
     from memphys.process import NAMES as _PROCESS_NAMES
 
     if name in _PROCESS_NAMES:
@@ -113,7 +122,7 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     from memphys.process import NAMES as _PROCESS_NAMES
 
-    names = set(_LAZY) | set(_IO_NAMES) | set(_SUBMODULES) | set(_PROCESS_NAMES)
+    names = set(_LAZY) | set(_IO_NAMES) | set(_SUBMODULES) | set(_IO_MODULES) | set(_PROCESS_NAMES)
     return sorted(set(globals()) | names)
 
 

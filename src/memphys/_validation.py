@@ -154,7 +154,7 @@ def check_sample_dtype(name: str, value: Any) -> np.dtype[Any]:
     memphys.errors.MemphysValueError: Invalid value for `precision`: expected the dtype of ...
     """
     try:
-        dtype = np.dtype(value)
+        dtype: np.dtype[Any] = np.dtype(value)
     except (TypeError, ValueError):
         raise MemphysTypeError(
             f"Invalid type for `{name}`: expected a numpy dtype such as 'int16', but got "

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from memphys._validation import check_option, value_error
-from memphys.errors import MemphysValueError
+from memphys.errors import BackendError, MemphysValueError
 
 __all__ = [
     "Config",
@@ -182,10 +182,6 @@ def config_context(**settings: Any) -> Iterator[None]:
             setattr(_CONFIG, k, v)
 
 
-class _BackendError(MemphysValueError, AssertionError):
-    """An unknown backend; also an AssertionError, as pynapple raises."""
-
-
 class _NapConfig:
     """pynapple's ``nap_config`` object, backed by :func:`get_config`/:func:`set_config`."""
 
@@ -201,7 +197,7 @@ class _NapConfig:
     def set_backend(self, backend: str) -> None:
         """Accept pynapple's backend names; memphys has only its own."""
         if backend not in ("numba", "jax"):
-            raise _BackendError(
+            raise BackendError(
                 "Invalid value for `backend`: Options for backend are 'jax' or 'numba', "
                 f"but got {backend!r}."
             )

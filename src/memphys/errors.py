@@ -1,13 +1,23 @@
-"""The memphys exception hierarchy.
+"""The memphys exception and warning hierarchies.
 
 Every error memphys raises on bad input is a :class:`MemphysError`. Each class also
 subclasses the matching builtin, so ``except ValueError`` clauses written for
 pynapple or numpy keep working.
 
+Every warning memphys issues is a :class:`MemphysWarning`, and also the builtin category
+pynapple or SpikeInterface issue in the same place (``UserWarning`` for most,
+``FutureWarning`` / ``DeprecationWarning`` for deprecations), so
+``pytest.warns(UserWarning)`` and ``warnings.filterwarnings("ignore", category=UserWarning)``
+written for them keep working, and ``warnings.simplefilter("error", MemphysWarning)`` turns
+memphys's own warnings (and only them) into errors (the test suite does).
+
 Examples
 --------
 >>> from memphys.errors import TimeIndexError, MemphysError
 >>> issubclass(TimeIndexError, ValueError) and issubclass(TimeIndexError, MemphysError)
+True
+>>> from memphys.errors import IntervalSetWarning, MemphysWarning
+>>> issubclass(IntervalSetWarning, UserWarning) and issubclass(IntervalSetWarning, MemphysWarning)
 True
 """
 
@@ -35,11 +45,31 @@ __all__ = [
     "CorruptStoreError",
     "OverwriteRefusedError",
     "LockTimeoutError",
-    "MemphysWarning",
     "CompletenessWarning",
     "ChunkSizeWarning",
+    "LengthMismatchError",
+    "ArgumentTypeError",
+    "DataShapeError",
+    "ElementTypeError",
+    "NaNInputError",
+    "BackendError",
     "StreamNotFoundError",
     "ProbeMismatchError",
+    # warnings
+    "MemphysWarning",
+    "MemphysUserWarning",
+    "MemphysRuntimeWarning",
+    "MemphysFutureWarning",
+    "MemphysDeprecationWarning",
+    "ConversionWarning",
+    "TimeIndexWarning",
+    "IntervalSetWarning",
+    "MetadataWarning",
+    "EdgeEffectWarning",
+    "ResultOnDiskWarning",
+    "FileContentWarning",
+    "ReaderWarning",
+    "ExtractorWarning",
 ]
 
 
@@ -141,17 +171,32 @@ class LockTimeoutError(MemphysError, TimeoutError):
     timeout (``memphys.set_config(lock_timeout=...)``)."""
 
 
-class MemphysWarning(UserWarning):
-    """Base class of the warnings memphys emits."""
+# --- where pynapple (or SpikeInterface) raised another builtin -----------------------------
+class LengthMismatchError(ShapeMismatchError, AssertionError):
+    """``len(t) != len(d)``; also an AssertionError, which pynapple raised here."""
 
 
-class CompletenessWarning(MemphysWarning):
-    """A store has no memphys completeness record (written by another tool or an older
-    memphys): that it is complete and undamaged cannot be checked."""
+class ArgumentTypeError(MemphysTypeError, AssertionError):
+    """A missing or mistyped argument; also an AssertionError, which pynapple raised here."""
 
 
-class ChunkSizeWarning(MemphysWarning):
-    """A requested chunk size was below memphys's floor and was raised to it."""
+class DataShapeError(MemphysValueError, AssertionError):
+    """Data with the wrong number of dimensions; also an AssertionError, as in pynapple."""
+
+
+class ElementTypeError(MemphysTypeError, AttributeError):
+    """An element of a TsGroup that is neither a time series nor timestamps.
+
+    Also an AttributeError, which pynapple raised (it failed on ``element.time_support``).
+    """
+
+
+class NaNInputError(MemphysValueError):
+    """A filter's input holds NaN (raised as is from a block, not wrapped in a ChunkError)."""
+
+
+class BackendError(MemphysValueError, AssertionError):
+    """An unknown ``nap_config.backend``; also an AssertionError, as pynapple raises."""
 
 
 class StreamNotFoundError(ExtractorValueError):
@@ -162,3 +207,73 @@ class StreamNotFoundError(ExtractorValueError):
 class ProbeMismatchError(ExtractorValueError):
     """A probe (file) that does not describe the recording: its contact count differs from
     the channel count, or its wiring does not cover the channels."""
+
+
+# --- warnings -------------------------------------------------------------------------------
+class MemphysWarning(Warning):
+    """Base class of every warning issued by memphys."""
+
+
+class MemphysUserWarning(MemphysWarning, UserWarning):
+    """A warning about the user's input or call (a ``UserWarning``, as in pynapple)."""
+
+
+class MemphysRuntimeWarning(MemphysWarning, RuntimeWarning):
+    """A warning about the environment or a computation (a ``RuntimeWarning``)."""
+
+
+class MemphysFutureWarning(MemphysWarning, FutureWarning):
+    """A name or argument that will go, where pynapple/SpikeInterface issue FutureWarning."""
+
+
+class MemphysDeprecationWarning(MemphysWarning, DeprecationWarning):
+    """A name or argument that will go, where pynapple issues DeprecationWarning."""
+
+
+class ConversionWarning(MemphysUserWarning):
+    """An input was converted (a list or foreign array to numpy, a mistyped TsGroup element
+    to a Ts, a result to a plain numpy array)."""
+
+
+class TimeIndexWarning(MemphysUserWarning):
+    """Timestamps were repaired where pynapple's API promises it (``TsIndex``)."""
+
+
+class IntervalSetWarning(MemphysUserWarning):
+    """Interval bounds were repaired: sorted, joined, shortened, or dropped (an epoch with
+    no duration)."""
+
+
+class MetadataWarning(MemphysUserWarning):
+    """Metadata were dropped, or a column name cannot be used as an attribute."""
+
+
+class EdgeEffectWarning(MemphysUserWarning):
+    """A kernel (smoothing, wavelet, sinc filter) is longer than an epoch: the padding
+    outside the epoch contaminates every output sample of it."""
+
+
+class ResultOnDiskWarning(MemphysUserWarning):
+    """A result too large for the available memory was written to a temporary file."""
+
+
+class FileContentWarning(MemphysUserWarning):
+    """A file's content disagrees with its metadata, or lacks a value and a default was used."""
+
+
+class ReaderWarning(MemphysRuntimeWarning):
+    """A reader registered through an entry point could not be loaded and was skipped."""
+
+
+class ExtractorWarning(MemphysUserWarning):
+    """A warning of the SpikeInterface face (:mod:`memphys.ephys`); SpikeInterface issues a
+    ``UserWarning`` in the same place."""
+
+
+class CompletenessWarning(MemphysUserWarning):
+    """A store has no memphys completeness record (written by another tool or an older
+    memphys): that it is complete and undamaged cannot be checked."""
+
+
+class ChunkSizeWarning(MemphysUserWarning):
+    """A requested chunk size was below memphys's floor and was raised to it."""

@@ -377,3 +377,17 @@ def test_metadata_groupby_and_reset(meta):
     np.testing.assert_array_equal(sub.index, [2, 3])
     np.testing.assert_array_equal(sub.reset_index().index, [0, 1])
     assert meta.loc[2].reset_index().index == 0
+
+
+def test_groupby_labels_as_pynapple():
+    import memphys as nap
+
+    frame = nap.TsdFrame(
+        t=np.arange(3.0), d=np.ones((3, 3)), columns=["a", "b", "c"], metadata={"g": [1, 2, 1]}
+    )
+    groups = frame.groupby("g")
+    assert isinstance(groups[1], pd.Index)  # a TsdFrame's columns: a pd.Index, as pynapple
+    assert groups[1].tolist() == ["a", "c"]
+    ep = nap.IntervalSet([0, 2, 4], [1, 3, 5], metadata={"g": [1, 2, 1]})
+    assert isinstance(ep.groupby("g")[1], np.ndarray)
+    assert ep.groupby("g")[1].tolist() == [0, 2]

@@ -56,7 +56,11 @@ def test_unknown_format() -> None:
 
 
 def test_number_and_empty() -> None:
-    assert len(nap.Ts(t=3)) == 1
+    with pytest.warns(UserWarning, match="Some epochs have no duration"):  # as pynapple
+        one = nap.Ts(t=3)
+    assert len(one) == 1
+    assert len(one.time_support) == 0
+    assert one.rate == np.inf
     empty = nap.Ts(t=np.array([]))
     assert len(empty) == 0
     assert np.isnan(empty.rate)
@@ -200,3 +204,11 @@ def test_module_paths() -> None:
     assert TsdTensor is nap.TsdTensor
     assert nap.core.time_series.Ts is Ts
     assert isinstance(MemphysTypeError("x"), TypeError)
+
+
+def test_get_slice_returns_numpy_integers():
+    ts = nap.Ts(t=np.arange(10.0))
+    s = ts.get_slice(2, 4)
+    assert s == slice(2, 5)
+    assert isinstance(s.start, np.int64)
+    assert isinstance(s.stop, np.int64)

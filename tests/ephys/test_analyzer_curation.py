@@ -202,7 +202,10 @@ def test_soft_merge_needs_overlapping_sparsity():
     an = si.create_sorting_analyzer(s, rec, sparsity=sparsity)
     with pytest.raises(ExtractorValueError, match="do not overlap enough"):
         an.merge_units([list(sorting.unit_ids)])
-    with pytest.warns(UserWarning, match="No mergeable"):
+    with (
+        pytest.warns(UserWarning, match="No mergeable"),
+        pytest.warns(UserWarning, match="do not overlap enough"),
+    ):
         same = an.merge_units([list(sorting.unit_ids)], raise_error_if_overlap_fails=False)
     assert same is an
     hard = an.merge_units([list(sorting.unit_ids)], merging_mode="hard")

@@ -18,6 +18,13 @@ import pytest
 
 import memphys.ephys as si
 
+# Analyzers saved to disk with a generated (in-memory) recording lose its link, with a
+# warning (expected in test_recordingless_mode_and_temporary_recording); elsewhere it is
+# incidental.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:The Recording is not JSON serializable:memphys.errors.ExtractorWarning"
+)
+
 
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path, monkeypatch):

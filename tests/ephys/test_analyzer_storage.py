@@ -22,6 +22,12 @@ from memphys.errors import (
     OverwriteRefusedError,
 )
 
+# The analyzers here are saved with a generated (in-memory) recording, whose link is not
+# saved (a warning that test_sortinganalyzer.py expects): incidental here.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:The Recording is not JSON serializable:memphys.errors.ExtractorWarning"
+)
+
 
 @pytest.fixture(autouse=True)
 def _quiet():

@@ -159,8 +159,10 @@ def test_saving_example(recording, tmp_path, monkeypatch):
     # n_jobs is related to the number of processors you want to use
     # n_jobs=-1 indicates to use all available
     job_kwargs = dict(n_jobs=8, chunk_duration="1s")
-    # save recording to folder in binary (default) format
-    recording_bin = recording.save(folder="recording", **job_kwargs)
+    # save recording to folder in binary (default) format; an in-memory recording has no
+    # provenance to write in the folder (SpikeInterface warns too)
+    with pytest.warns(UserWarning, match="provenance of the saved folder is not stored"):
+        recording_bin = recording.save(folder="recording", **job_kwargs)
     # save recording to folder in zarr format (.zarr is appended automatically)
     recording_zarr = recording.save(folder="recording", format="zarr", **job_kwargs)
 

@@ -105,9 +105,10 @@ class TestTsGroupSorting:
         _same_properties(sorting, back, ["quality", "rate", "position"])
 
     def test_times_keep_their_start(self):
+        support = nap.IntervalSet(10.0, 12.0)  # (a Ts of one spike has no span of its own)
         group = nap.TsGroup(
-            {0: nap.Ts(t=[10.5, 11.0]), 4: nap.Ts(t=[10.25])},
-            time_support=nap.IntervalSet(10.0, 12.0),
+            {0: nap.Ts(t=[10.5, 11.0]), 4: nap.Ts(t=[10.25], time_support=support)},
+            time_support=support,
         )
         sorting = si.from_tsgroup(group, sampling_frequency=1000.0)
         assert sorting.get_unit_spike_train(0).tolist() == [500, 1000]

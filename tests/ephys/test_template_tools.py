@@ -39,7 +39,10 @@ def test_amplitudes(templates):
     assert amp["a"].tolist() == [6.0, 10.0, 2.0]
     amp = get_template_amplitudes(templates, peak_sign="both", peak_mode="at_index")
     assert amp["a"].tolist() == [0.0, 10.0, 0.0]
-    with pytest.warns(UserWarning, match="should provide a peak_sign"):
+    with (
+        pytest.warns(UserWarning, match="should provide a peak_sign"),
+        pytest.warns(UserWarning, match="should provide a peak_mode"),
+    ):
         get_template_amplitudes(templates)
     with pytest.raises(ExtractorValueError, match="peak_sign"):
         get_template_amplitudes(templates, peak_sign="up", peak_mode="extremum")

@@ -85,7 +85,7 @@ def test_perievent_of_a_tsgroup_unit_and_a_single_axes():
     assert len(out["raster"].get_segments()) == 3
     assert out["axes"][0] is ax
     with pytest.raises(MemphysValueError, match="unit"):
-        plot_perievent(group, nap.Ts(t=[1.0]), window=0.2)
+        plot_perievent(group, nap.Ts(t=[1.0, 3.0]), window=0.2)
 
 
 def test_perievent_of_a_signal_draws_trials_and_their_mean():

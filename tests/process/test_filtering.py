@@ -3,6 +3,8 @@ with scipy, dtype rules, out=, the memory budget, and errors."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -359,3 +361,18 @@ def test_frequency_response():
         nap.get_filter_frequency_response(700, 1250, "lowpass", "butter")
     with pytest.raises(ValueError, match="Unrecognized filter mode"):
         nap.get_filter_frequency_response(70, 1250, "lowpass", "x")
+
+
+def test_sinc_warns_as_pynapple_on_epochs_shorter_than_its_kernel():
+    t = np.arange(1000) / 1000.0
+    short = nap.IntervalSet([0.0, 0.5], [0.1, 0.52])
+    x = nap.Tsd(t=t, d=np.random.default_rng(0).standard_normal(1000), time_support=short)
+    msg = r"Kernel size \(201 samples\) is larger .* in 2 out of 2 epochs \(shortest epoch has 21"
+    with pytest.warns(UserWarning, match=msg):
+        y = nap.apply_bandpass_filter(x, (10, 20), 1000, mode="sinc")
+    assert len(y) == len(x)
+    long = nap.Tsd(t=t, d=np.zeros(1000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nap.apply_lowpass_filter(long, 50, 1000, mode="sinc")  # 1000 samples > the kernel
+        nap.apply_bandpass_filter(long, (10, 20), 1000)  # butter has no kernel

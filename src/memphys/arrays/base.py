@@ -215,8 +215,10 @@ class LazyArray(abc.ABC):
             ch = slice(None)
         return self._read(start, stop, ch)
 
-    def __getitem__(self, key: Any) -> np.ndarray:
+    def __getitem__(self, key: Any) -> np.ndarray | np.generic:
         """Basic indexing: integers and slices (with steps) only.
+
+        Returns an array, or a numpy scalar when every axis is indexed by an integer.
 
         Anything else (integer arrays, boolean masks) raises :class:`TypeError`, because
         fancy indexing a lazy source reads it point by point or whole.
@@ -278,7 +280,8 @@ class LazyArray(abc.ABC):
         if self.ndim >= 2 and rest:
             out_key += (0 if isinstance(rest[0], numbers.Integral) else slice(None),)
             out_key += tuple(rest[1:])
-        return block[out_key]
+        out: np.ndarray | np.generic = block[out_key]
+        return out
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """Read the whole array: only when the caller asks for exactly that."""

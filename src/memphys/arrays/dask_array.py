@@ -79,7 +79,7 @@ def _pickler_class() -> type:
     """cloudpickle's pickler, with file-backed memmaps sent as their recipe, not their bytes."""
     import cloudpickle
 
-    class _RecipePickler(cloudpickle.CloudPickler):
+    class _RecipePickler(cloudpickle.CloudPickler):  # type: ignore[misc]  # untyped library
         def reducer_override(self, obj: Any) -> Any:
             reduced = _memmap_reducer(obj)
             return super().reducer_override(obj) if reduced is NotImplemented else reduced

@@ -45,9 +45,9 @@ __all__ = ["NeoArray", "ColumnSelectArray", "ScaledArray", "open_rawio"]
 def _rawio_class(name: str) -> type[Any]:
     import neo.rawio
 
-    for cls in neo.rawio.rawiolist:
-        if cls.__name__ == name:
-            return cls
+    found: dict[str, type[Any]] = {cls.__name__: cls for cls in neo.rawio.rawiolist}
+    if name in found:
+        return found[name]
     names = ", ".join(sorted(c.__name__ for c in neo.rawio.rawiolist))
     raise SourceError(
         f"Invalid value for `rawio`: allowed values are neo RawIO class names ({names}), "

@@ -54,7 +54,7 @@ def _recipe_value(recipe: dict[str, Any], key: str) -> Any:
 
 def _as_dtype(name: str, value: Any) -> np.dtype[Any]:
     try:
-        dtype = np.dtype(value)
+        dtype: np.dtype[Any] = np.dtype(value)
     except TypeError as exc:
         raise MemphysTypeError(
             f"Invalid value for `{name}`: expected a numpy dtype, but got {value!r}."

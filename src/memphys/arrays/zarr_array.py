@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 # memphys.arrays is imported, without importing zarr.
 
 
-def _open(store: str, path: str, zarr_format: int | None) -> zarr.Array:
+def _open(store: str, path: str, zarr_format: int | None) -> zarr.Array[Any]:
     import zarr
 
     if not os.path.exists(store):
@@ -115,7 +115,7 @@ class ZarrArray(LazyArray):
         self.dtype = np.dtype(source.dtype)
 
     @property
-    def array(self) -> zarr.Array:
+    def array(self) -> zarr.Array[Any]:
         """The wrapped ``zarr.Array``."""
         return self._arr
 

@@ -3,7 +3,15 @@
 ``core`` imports no file-format library.
 """
 
-from memphys.core import interval_set, time_index, time_series, time_units
+from memphys.core import (  # config and metadata_class: pynapple's module paths
+    config,
+    interval_set,
+    metadata_class,
+    time_index,
+    time_series,
+    time_units,
+)
+from memphys.core.config import nap_config
 from memphys.core.interval_set import IntervalSet
 from memphys.core.time_index import (
     ExplicitTimeIndex,
@@ -26,7 +34,10 @@ __all__ = [
     "TsdTensor",
     "TsGroup",
     "TsIndex",
+    "config",
     "interval_set",
+    "metadata_class",
+    "nap_config",
     "sort_by_time",
     "time_index",
     "time_series",

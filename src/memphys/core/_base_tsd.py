@@ -28,7 +28,6 @@ from memphys.core.base_class import (
     _Base,
     _conversion_warning,
     _initialize_tsd_output,
-    _LengthMismatchError,
     _unknown_format,
     adapter,
     budget,
@@ -45,6 +44,8 @@ from memphys.core.base_class import (
 from memphys.core.blocks import source_of
 from memphys.core.interval_set import IntervalSet
 from memphys.errors import (
+    ConversionWarning,
+    LengthMismatchError,
     MemphysRuntimeError,
     MemphysTypeError,
     MemphysValueError,
@@ -130,7 +131,7 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
         n = int(data.shape[0]) if len(getattr(data, "shape", ())) else 0
         ti = make_time_index(t, time_units, rate=rate, start=start, n=n)
         if len(ti) != n:
-            raise _LengthMismatchError(
+            raise LengthMismatchError(
                 f"Length of values {n} does not match length of index {len(ti)}: expected "
                 f"one row of `d` per timestamp in `t`, but got {n} rows for {len(ti)} "
                 "timestamps."
@@ -205,7 +206,7 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
     def _materialize(self, what: str = "this operation") -> np.ndarray:
         """All the data as a numpy array, refusing lazy sources larger than the budget."""
         d = self.values
-        if is_in_memory(d):
+        if isinstance(d, np.ndarray) and is_in_memory(d):
             return d
         nbytes = len(self) * row_nbytes(d)
         if nbytes > budget():
@@ -315,6 +316,14 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
             return self._read_block(i, i + 1)[rest_key], float(ti._read(i, i + 1)[0])
         if isinstance(rows, slice):
             a, b, step = rows.indices(n)
+            if step < 0:
+                raise TimeIndexError(
+                    f"Invalid value for `key`: a slice with a negative step ({rows!r}) would "
+                    "put the times in decreasing order, and a time series keeps its times "
+                    "sorted. For the values in that order use `x.values[::-1]` (a numpy "
+                    "array), or `nap.Tsd(t=x.t, d=x.values[::-1])` to put them on the "
+                    "series's own times."
+                )
             t_sel = ti[rows]
             if isinstance(d, np.ndarray) and not (
                 isinstance(d, np.memmap) and _fancy_columns(rest)
@@ -358,13 +367,16 @@ class _BaseTsd(_Base, NDArrayOperatorsMixin):
         if pos.size and (pos.min() < -n or pos.max() >= n):
             raise IndexError(f"index out of bounds for axis 0 with size {n}")
         pos = np.where(pos < 0, pos + n, pos)
-        t_sel = ti[pos] if pos.size == 0 or bool(np.all(np.diff(pos) >= 0)) else None
-        if t_sel is None:
+        if pos.size and not bool(np.all(np.diff(pos) >= 0)):
             raise TimeIndexError(
                 "Invalid value for `key`: expected positions in increasing order (a time "
-                "series keeps its times sorted), but got unsorted positions. Sort them with "
-                "np.sort(...) or index `values` directly."
+                "series keeps its times sorted), but got unsorted positions (a permutation, "
+                "e.g. from np.argsort, or a reversal). For the rows in time order use "
+                "`x[np.sort(idx)]`; for the values in that order use `x.values[idx]` (a numpy "
+                "array), or `nap.Tsd(t=x.t, d=x.values[idx])` to put them on the series's own "
+                "times."
             )
+        t_sel = ti[pos]
         if isinstance(d, np.ndarray) and not isinstance(d, np.memmap):
             return d[(pos, *rest)] if rest else d[pos], t_sel
         nbytes = pos.size * row_nbytes(d)
@@ -680,5 +692,5 @@ def _concatenate(func: Any, *args: Any, **kwargs: Any) -> Any:
         msg = "Time indexes are not all equals up to pynapple precision."
     else:
         msg = "Time supports are not all equals up to pynapple precision."
-    warnings.warn(msg + " Returning numpy array!", stacklevel=4)
+    warnings.warn(msg + " Returning numpy array!", ConversionWarning, stacklevel=4)
     return out

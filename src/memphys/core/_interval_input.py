@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from numpy.typing import NDArray
 
@@ -29,6 +30,7 @@ from memphys.config import get_config
 from memphys.core.time_units import check_time_units
 from memphys.core.utils import is_array_like
 from memphys.errors import (
+    ConversionWarning,
     IntervalError,
     MemphysRuntimeError,
     MemphysTypeError,
@@ -50,7 +52,7 @@ __all__ = [
 PRECISION = 9  # decimals kept when converting ms/us to seconds, as pynapple
 
 
-def format_times(t: Any, time_units: str) -> NDArray[np.float64]:
+def format_times(t: npt.ArrayLike, time_units: str) -> NDArray[np.float64]:
     """Times in ``time_units`` -> float64 seconds (rounded to 9 decimals unless seconds).
 
     Every time given in units reaches seconds here or in ``TsIndex.format_timestamps``,
@@ -97,7 +99,7 @@ def as_bounds(data: Any, name: str) -> NDArray[Any]:
             warnings.warn(
                 f"Converting '{name}' to numpy.array. The provided array was of type "
                 f"'{type(data).__name__}'.",
-                UserWarning,
+                ConversionWarning,
                 stacklevel=4,
             )
         return np.ravel(np.asarray(data))

@@ -14,10 +14,11 @@ from __future__ import annotations
 import abc
 import numbers
 import warnings
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, Literal, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from memphys._validation import check_option, describe, value_error
 from memphys.config import TIME_UNITS, get_config
@@ -27,7 +28,11 @@ from memphys.errors import (
     MemphysValueError,
     ShapeMismatchError,
     TimeIndexError,
+    TimeIndexWarning,
 )
+
+#: The side of a search, as in ``numpy.searchsorted``.
+Side = Literal["left", "right"]
 
 __all__ = [
     "TimeIndex",
@@ -175,7 +180,7 @@ class TimeIndex(abc.ABC):
         """Times of samples ``[start, stop)`` (0 <= start <= stop <= n) as float64 seconds."""
 
     @abc.abstractmethod
-    def _searchsorted(self, t: np.ndarray, side: str) -> np.ndarray:
+    def _searchsorted(self, t: np.ndarray, side: Side) -> np.ndarray:
         """``np.searchsorted(self.values, t, side)`` for a float64 array ``t``."""
 
     @abc.abstractmethod
@@ -255,7 +260,13 @@ class TimeIndex(abc.ABC):
         n = len(self)
         return float(self._read(n - 1, n)[0]) if n else None
 
-    def __getitem__(self, key: Any) -> Any:
+    @overload
+    def __getitem__(self, key: numbers.Integral | int) -> float: ...
+    @overload
+    def __getitem__(
+        self, key: slice | np.ndarray | Sequence[int] | Sequence[bool]
+    ) -> TimeIndex: ...
+    def __getitem__(self, key: object) -> float | TimeIndex:
         """``int`` -> float time; ``slice`` -> index of the same kind; mask/ints -> explicit.
 
         A slice with a negative step would give decreasing times and is refused.
@@ -272,7 +283,8 @@ class TimeIndex(abc.ABC):
             if step < 0:
                 raise TimeIndexError(
                     f"Invalid value for `key`: a slice with a negative step ({key!r}) would give "
-                    "decreasing times. Index the values (`index.values[...]`) instead."
+                    "decreasing times, and times stay sorted. For the times in that order use "
+                    "`x.t[::-1]` (a numpy array)."
                 )
             stop = max(stop, start)
             return self._slice(start, stop, step)
@@ -291,12 +303,20 @@ class TimeIndex(abc.ABC):
             )
         return self._at(arr.astype(np.int64))
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[float]:
         for a in range(0, len(self), BLOCK):
             yield from self._read(a, min(a + BLOCK, len(self))).tolist()
 
     # --- lookups ----------------------------------------------------------------------
-    def searchsorted(self, t: Any, side: str = "left", time_units: str = "s") -> Any:
+    @overload
+    def searchsorted(self, t: float, side: Side = ..., time_units: str = ...) -> int: ...
+    @overload
+    def searchsorted(
+        self, t: npt.ArrayLike, side: Side = ..., time_units: str = ...
+    ) -> np.ndarray: ...
+    def searchsorted(
+        self, t: npt.ArrayLike, side: Side = "left", time_units: str = "s"
+    ) -> int | np.ndarray:
         """Positions where ``t`` would be inserted to keep the times sorted.
 
         Exactly ``np.searchsorted(self.values, t, side)`` (NaN sorts last), without
@@ -363,7 +383,8 @@ class TimeIndex(abc.ABC):
             return np.zeros(0, dtype=np.int64)
         # positions = i0[k] + (0..len_k-1), built without a Python loop over epochs
         offsets = np.repeat(i0 - (np.cumsum(lengths) - lengths), lengths)
-        return np.arange(total, dtype=np.int64) + offsets
+        positions: np.ndarray = np.arange(total, dtype=np.int64) + offsets
+        return positions
 
     def get_slice(self, start: float, end: float | None = None, time_units: str = "s") -> slice:
         """Positional slice of the samples with ``start <= t <= end`` (pynapple's ``get``).
@@ -490,7 +511,7 @@ class TsIndex(np.ndarray):
         arr = np.asarray(t)
         if arr.size > 1 and not bool(np.all(arr[1:] >= arr[:-1])):
             if give_warning and not get_config("suppress_time_index_sorting_warnings"):
-                warnings.warn("timestamps are not sorted", UserWarning, stacklevel=2)
+                warnings.warn("timestamps are not sorted", TimeIndexWarning, stacklevel=2)
             arr = np.sort(arr)
         return arr
 

@@ -15,7 +15,7 @@ from memphys.arrays import as_lazy
 from memphys.arrays.base import LazyArray, from_recipe
 from memphys.arrays.numpy_array import MemmapArray
 from memphys.core import _time_index_base as _tb
-from memphys.core._time_index_base import PRECISION, TimeIndex, scan_timestamps
+from memphys.core._time_index_base import PRECISION, Side, TimeIndex, scan_timestamps
 from memphys.core.time_units import check_time_units, unit_factor
 from memphys.errors import MemphysTypeError, TimeIndexError
 
@@ -251,9 +251,9 @@ class ExplicitTimeIndex(TimeIndex):
         )
 
     # --- search -------------------------------------------------------------------------
-    def _searchsorted(self, t: np.ndarray, side: str) -> np.ndarray:
+    def _searchsorted(self, t: np.ndarray, side: Side) -> np.ndarray:
         if self._mem is not None:
-            return np.searchsorted(self._mem, t, side=side).astype(np.int64)  # type: ignore[call-overload]
+            return np.searchsorted(self._mem, t, side=side).astype(np.int64)
         if self._fences is None:
             if t.size <= _FEW_QUERIES:
                 return np.array([self._bisect_one(float(q), side) for q in t], dtype=np.int64)
@@ -266,24 +266,24 @@ class ExplicitTimeIndex(TimeIndex):
             fences.add(a, self._read(a, min(a + _tb.BLOCK, self._n)))
         self._fences = fences.result()
 
-    def _fenced_search(self, t: np.ndarray, side: str) -> np.ndarray:
+    def _fenced_search(self, t: np.ndarray, side: Side) -> np.ndarray:
         if self._fences is None:  # pragma: no cover - callers build them first
             self._build_fences()
         fp, fv = self._fences  # type: ignore[misc]
         out = np.zeros(t.shape, dtype=np.int64)
         if self._n == 0:
             return out
-        b = np.searchsorted(fv, t, side=side)  # type: ignore[call-overload]
+        b = np.searchsorted(fv, t, side=side)
         for blk in np.unique(b):
             if blk == 0:
                 continue  # every time is >= (left) / > (right) the query: position 0
             sel = b == blk
             lo = int(fp[blk - 1])
             hi = int(fp[blk]) if blk < fp.size else self._n
-            out[sel] = lo + np.searchsorted(self._read(lo, hi), t[sel], side=side)  # type: ignore[call-overload]
+            out[sel] = lo + np.searchsorted(self._read(lo, hi), t[sel], side=side)
         return out
 
-    def _bisect_one(self, q: float, side: str) -> int:
+    def _bisect_one(self, q: float, side: Side) -> int:
         """Binary search with single-element reads down to one FENCE-sized block."""
         lo, hi = 0, self._n
         while hi - lo > FENCE:
@@ -293,7 +293,7 @@ class ExplicitTimeIndex(TimeIndex):
                 lo = mid + 1
             else:
                 hi = mid
-        return lo + int(np.searchsorted(self._read(lo, hi), q, side=side))  # type: ignore[call-overload]
+        return lo + int(np.searchsorted(self._read(lo, hi), q, side=side))
 
     # --- properties -------------------------------------------------------------------
     @property

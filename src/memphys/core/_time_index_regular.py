@@ -16,7 +16,7 @@ from memphys._validation import (
     check_positive_int,
     value_error,
 )
-from memphys.core._time_index_base import TimeIndex
+from memphys.core._time_index_base import Side, TimeIndex
 from memphys.core._time_index_explicit import ExplicitTimeIndex
 from memphys.errors import MemphysValueError
 
@@ -161,7 +161,7 @@ class RegularTimeIndex(TimeIndex):
         return v
 
     # --- lookups ----------------------------------------------------------------------
-    def _searchsorted(self, t: np.ndarray, side: str) -> np.ndarray:
+    def _searchsorted(self, t: np.ndarray, side: Side) -> np.ndarray:
         n = self._n
         out = np.empty(t.shape, dtype=np.int64)
         if t.size == 0:
@@ -195,7 +195,7 @@ class RegularTimeIndex(TimeIndex):
         out[...] = c
         return out
 
-    def _bad(self, c: np.ndarray, t: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
+    def _bad(self, c: np.ndarray, t: np.ndarray, side: Side) -> tuple[np.ndarray, np.ndarray]:
         """Where candidate ``c`` is too high (``lo_bad``) or too low (``hi_bad``)."""
         n = self._n
         below = self._times(np.clip(c - 1, 0, max(n - 1, 0)))
@@ -208,7 +208,7 @@ class RegularTimeIndex(TimeIndex):
             hi_bad = (c < n) & ~(at > t)
         return lo_bad, hi_bad
 
-    def _bisect(self, t: np.ndarray, side: str) -> np.ndarray:
+    def _bisect(self, t: np.ndarray, side: Side) -> np.ndarray:
         lo = np.zeros(t.shape, dtype=np.int64)
         hi = np.full(t.shape, self._n, dtype=np.int64)
         while True:

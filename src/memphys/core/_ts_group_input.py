@@ -27,7 +27,13 @@ from memphys.config import nap_config
 from memphys.core._interval_input import is_array_like
 from memphys.core.base_class import _Base
 from memphys.core.ts import Ts
-from memphys.errors import MemphysRuntimeError, MemphysTypeError, MemphysValueError
+from memphys.errors import (
+    ConversionWarning,
+    ElementTypeError,
+    MemphysRuntimeError,
+    MemphysTypeError,
+    MemphysValueError,
+)
 
 __all__ = [
     "ElementTypeError",
@@ -38,13 +44,6 @@ __all__ = [
     "sorted_metadata",
     "values_per_unit",
 ]
-
-
-class ElementTypeError(MemphysTypeError, AttributeError):
-    """An element of a TsGroup that is neither a time series nor timestamps.
-
-    Also an AttributeError, which pynapple raised (it failed on ``element.time_support``).
-    """
 
 
 _INSTANCE_ATTRS = frozenset(
@@ -90,6 +89,7 @@ def as_unit(value: Any, key: int, time_support: Any, time_units: str) -> Any:
         warnings.warn(
             f"Elements should not be passed as {type(value)}. Default time units is seconds "
             "when creating the Ts object.",
+            ConversionWarning,
             stacklevel=4,
         )
         return Ts(t=np.asarray(value), time_support=time_support, time_units=time_units)

@@ -5,11 +5,11 @@ read each), so printing a lazy series of any length costs a few rows.
 
 Examples
 --------
->>> print(simple_table([[0.0, 1], [0.5, 20]], ["Time (s)", ""]))
+>>> print(simple_table([[0.0, 1], [0.30000000000000004, 20]], ["Time (s)", ""]))
 Time (s)
 ----------  --
-0.0          1
-0.5         20
+0            1
+0.3         20
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ def simple_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     for j, col in enumerate(cols):
         ctype = max(max((_cell_type(v) for v in col), default=_BOOL), _BOOL)
         is_num = ctype in (_INT, _FLOAT) and j > 0
-        cells = [_format(v, ctype) for v in col] if j else [_first_cell(v) for v in col]
+        # every column as tabulate formats it: numbers with "g" unless a string ("...",
+        # "Metadata") makes the column text (then str()), the first one too
+        cells = [_format(v, ctype) for v in col]
         out_cols.append(_column(cells, is_num, heads[j]))
         numeric.append(is_num)
     widths = [len(c[0]) for c in out_cols]
@@ -62,10 +64,6 @@ def simple_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     for i in range(len(full)):
         lines.append("  ".join(c[i] for c in out_cols).rstrip())
     return "\n".join(lines)
-
-
-def _first_cell(v: Any) -> str:
-    return "" if v is None else str(v)
 
 
 def _limits() -> tuple[int, int]:
@@ -140,7 +138,7 @@ def tsdframe_repr(obj: Any) -> str:
     meta = obj._metadata
     names = list(meta.columns)
     if names:
-        table.append(["Metadata", *([" "] * shown), *end])
+        table.append(["Metadata", *([" "] * (shown + len(end)))])  # no "..." (pynapple)
         for name in names[:2]:
             vals = to_strings(np.asarray(meta.data[name])[:shown])
             table.append([name, *list(vals), *end])

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from numbers import Number
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -61,6 +61,9 @@ from memphys.errors import (
     MemphysTypeError,
     MemphysValueError,
 )
+
+if TYPE_CHECKING:
+    from memphys.core._base_tsd import _BaseTsd
 
 __all__ = [
     "bin_average",
@@ -113,7 +116,7 @@ def _bin_counts(
 
 # --- count --------------------------------------------------------------------------------
 def count(
-    self: Any,
+    self: _Base,
     bin_size: float | None = None,
     ep: IntervalSet | None = None,
     time_units: str = "s",
@@ -163,7 +166,7 @@ def count(
 
 
 def trial_count(
-    self: Any,
+    self: _Base,
     ep: IntervalSet,
     bin_size: float,
     align: str = "start",
@@ -187,7 +190,8 @@ def trial_count(
     """
     size = check_trial_count_args(ep, bin_size, align, time_unit)
     _, lo, hi, n_bins = _bin_rows(self, ep, size)
-    return trial_tensor((hi - lo)[:, None], n_bins, align, padding_value)[0]
+    counts: np.ndarray = trial_tensor((hi - lo)[:, None], n_bins, align, padding_value)[0]
+    return counts
 
 
 # --- bin_average --------------------------------------------------------------------------
@@ -263,7 +267,7 @@ def _identity(data: np.ndarray) -> np.ndarray:
 
 
 def bin_average(
-    self: Any,
+    self: _BaseTsd,
     bin_size: float,
     ep: IntervalSet | None = None,
     time_units: str = "s",
@@ -366,7 +370,7 @@ def _target_positions(t: np.ndarray, target_ti: Any, a: int, b: int, mode: str) 
     return np.where(use_after, last_eq, before).astype(np.float64)
 
 
-def value_from(self: Any, data: Any, ep: IntervalSet | None = None, mode: str = "closest") -> Any:
+def value_from(self: _Base, data: Any, ep: IntervalSet | None = None, mode: str = "closest") -> Any:
     """The values of ``data`` at the times of this object.
 
     For each time of this object inside an epoch of ``ep``, the value of ``data`` (in the
@@ -455,7 +459,7 @@ def value_from(self: Any, data: Any, ep: IntervalSet | None = None, mode: str = 
 
 # --- interpolate --------------------------------------------------------------------------
 def interpolate(
-    self: Any,
+    self: _BaseTsd,
     ts: Any,
     ep: IntervalSet | None = None,
     left: float | None = None,
@@ -539,7 +543,7 @@ def interpolate(
 
 # --- to_trial_tensor ----------------------------------------------------------------------
 def to_trial_tensor(
-    self: Any, ep: IntervalSet, align: str = "start", padding_value: float = np.nan
+    self: _BaseTsd, ep: IntervalSet, align: str = "start", padding_value: float = np.nan
 ) -> np.ndarray:
     """A trial-based array: one trial per epoch of ``ep``, padded to the longest.
 

@@ -18,11 +18,11 @@ array([ 0.,  2.,  4.,  6.,  8., 10., 12., 14., 16., 18.])
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from memphys.core.base_class import _initialize_tsd_output, row_nbytes
+from memphys.core.base_class import _Base, _initialize_tsd_output, row_nbytes
 from memphys.core.blocks import (
     MERGE_GAP,
     apply_blocks,
@@ -34,6 +34,9 @@ from memphys.core.blocks import (
 )
 from memphys.core.interval_set import IntervalSet
 from memphys.errors import MemphysTypeError
+
+if TYPE_CHECKING:
+    from memphys.core._base_tsd import _BaseTsd
 
 __all__ = [
     "MERGE_GAP",
@@ -47,7 +50,7 @@ __all__ = [
 
 
 # --- iter_chunks / map_chunks -------------------------------------------------------------
-def _ep_or_support(obj: Any, ep: Any) -> IntervalSet:
+def _ep_or_support(obj: _Base, ep: object) -> IntervalSet:
     if ep is None:
         return obj.time_support
     if not isinstance(ep, IntervalSet):
@@ -58,7 +61,7 @@ def _ep_or_support(obj: Any, ep: Any) -> IntervalSet:
 
 
 def iter_chunks(
-    self: Any,
+    self: _BaseTsd,
     chunk_size: int | None = None,
     halo: int | tuple[int, int] = 0,
     ep: IntervalSet | None = None,
@@ -134,7 +137,7 @@ class _UserFunc:
 
 
 def map_chunks(
-    self: Any,
+    self: _BaseTsd,
     func: Callable[[np.ndarray], Any],
     halo: int | tuple[int, int] = 0,
     out: Any = None,

@@ -27,7 +27,7 @@ array([ 0. ,  1.5,  0. , -1.5,  0. ,  0. ])
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,12 +38,15 @@ from memphys.engine import Block, BlockOp
 from memphys.errors import MemphysOSError
 from memphys.registry import get_method
 
+if TYPE_CHECKING:
+    from memphys.core._base_tsd import _BaseTsd
+
 __all__ = ["GradientOp", "convolve", "decimate", "derivative", "smooth"]
 
 
 # --- convolve -----------------------------------------------------------------------------
 def convolve(
-    self: Any,
+    self: _BaseTsd,
     array: Any,
     ep: IntervalSet | None = None,
     trim: str = "both",
@@ -84,7 +87,7 @@ def convolve(
 
 
 def smooth(
-    self: Any,
+    self: _BaseTsd,
     std: float,
     windowsize: float | None = None,
     time_units: str = "s",
@@ -134,7 +137,9 @@ class GradientOp(BlockOp):
         return np.asarray(np.gradient(data, t, axis=0), dtype=np.float64)
 
 
-def derivative(self: Any, ep: IntervalSet | None = None, out: Any = None, **job_kwargs: Any) -> Any:
+def derivative(
+    self: _BaseTsd, ep: IntervalSet | None = None, out: Any = None, **job_kwargs: Any
+) -> Any:
     """Derivative with respect to time (``numpy.gradient`` per epoch), as float64.
 
     Second-order central differences inside each epoch, one-sided at its edges; blocks
@@ -169,7 +174,7 @@ def derivative(self: Any, ep: IntervalSet | None = None, out: Any = None, **job_
 
 # --- decimate -----------------------------------------------------------------------------
 def decimate(
-    self: Any,
+    self: _BaseTsd,
     down: int,
     order: int = 8,
     filter_type: str = "iir",

@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from memphys.core.blocks import apply_blocks, check_job_kwargs
 from memphys.core.interval_set import IntervalSet
 from memphys.engine import Block, BlockOp
 from memphys.errors import MemphysTypeError, MemphysValueError
+
+if TYPE_CHECKING:
+    from memphys.core._base_tsd import _BaseTsd
 
 __all__ = ["ThresholdOp", "find_peaks", "find_peaks_frame", "threshold", "to_tsgroup"]
 
@@ -85,7 +88,7 @@ class ThresholdOp(BlockOp):
         return tb[mb], np.asarray(data[k:])[mb], starts, ends
 
 
-def threshold(self: Any, thr: Any, method: str = "above", **job_kwargs: Any) -> Any:
+def threshold(self: _BaseTsd, thr: Any, method: str = "above", **job_kwargs: Any) -> Any:
     """The samples above (or below) ``thr``, with the epochs where they are as time support.
 
     An epoch starts (ends) halfway between the samples where the condition turns true
@@ -130,7 +133,7 @@ def threshold(self: Any, thr: Any, method: str = "above", **job_kwargs: Any) -> 
     return Tsd(t=t, d=d, time_support=IntervalSet(start=ns, end=ne))
 
 
-def to_tsgroup(self: Any) -> Any:
+def to_tsgroup(self: _BaseTsd) -> Any:
     """A TsGroup with one Ts per distinct value (values converted to integers).
 
     Examples
@@ -148,18 +151,16 @@ def to_tsgroup(self: Any) -> Any:
     return TsGroup(group, time_support=self.time_support, bypass_check=True)
 
 
-def _check_peaks_args(self: Any, epochs: Any, return_prop: Any) -> IntervalSet:
-    if epochs is None:
-        epochs = self.time_support
-    elif not isinstance(epochs, IntervalSet):
+def _check_peaks_args(self: _BaseTsd, epochs: object, return_prop: object) -> IntervalSet:
+    if epochs is not None and not isinstance(epochs, IntervalSet):
         raise MemphysTypeError("epochs should be an IntervalSet.")
     if return_prop != 1 and return_prop != 0 and not isinstance(return_prop, bool):
         raise MemphysTypeError("return_prop should be a boolean.")
-    return epochs
+    return self.time_support if epochs is None else epochs
 
 
 def find_peaks(
-    self: Any,
+    self: _BaseTsd,
     epochs: IntervalSet | None = None,
     return_prop: bool = False,
     *args: Any,
@@ -202,7 +203,7 @@ def find_peaks(
 
 
 def find_peaks_frame(
-    self: Any,
+    self: _BaseTsd,
     epochs: IntervalSet | None = None,
     return_prop: bool = False,
     *args: Any,

@@ -45,11 +45,12 @@ from memphys.core.time_index import (
 from memphys.core.time_units import check_time_units
 from memphys.core.utils import is_array_like
 from memphys.errors import (
+    ArgumentTypeError,
+    ConversionWarning,
     MemoryBudgetError,
     MemphysRuntimeError,
     MemphysTypeError,
     MemphysValueError,
-    ShapeMismatchError,
     TimeIndexError,
 )
 from memphys.registry import save_object
@@ -57,17 +58,9 @@ from memphys.registry import save_object
 __all__ = ["_Base", "is_array_like"]
 
 
-# --- errors where pynapple raised AssertionError ---------------------------------------------
-class _LengthMismatchError(ShapeMismatchError, AssertionError):
-    """``len(t) != len(d)``; also an AssertionError, which pynapple raised here."""
-
-
-class _ArgumentError(MemphysTypeError, AssertionError):
-    """A missing or mistyped argument; also an AssertionError, which pynapple raised here."""
-
-
-class _DataShapeError(MemphysValueError, AssertionError):
-    """Data with the wrong number of dimensions; also an AssertionError, as in pynapple."""
+def _np_slice(s: slice) -> slice:
+    """``s`` with numpy int64 bounds (and step), as pynapple's ``get_slice`` returns."""
+    return slice(*(None if v is None else np.int64(v) for v in (s.start, s.stop, s.step)))
 
 
 # --- input conversion ---------------------------------------------------------------------
@@ -82,7 +75,7 @@ def _conversion_warning(obj: Any, name: str) -> None:
         warnings.warn(
             f"Converting '{name}' to numpy.array. The provided array was of type "
             f"'{type(obj).__name__}'.",
-            UserWarning,
+            ConversionWarning,
             stacklevel=5,
         )
 
@@ -125,7 +118,7 @@ def make_time_index(
     units = check_time_units(time_units)
     if t is None:
         if rate is None:
-            raise _ArgumentError(
+            raise ArgumentTypeError(
                 "Invalid value for `t`: expected timestamps, or `rate=` (and `start=`) for "
                 "regularly sampled data, but got neither."
             )
@@ -152,7 +145,7 @@ def check_support(time_support: Any) -> IntervalSet | None:
     """``time_support`` if it is None or an IntervalSet, else a clear error."""
     if time_support is None or isinstance(time_support, IntervalSet):
         return time_support
-    raise _ArgumentError(
+    raise ArgumentTypeError(
         "time_support should be an IntervalSet: expected an IntervalSet, but got "
         f"{type(time_support).__name__}."
     )
@@ -360,10 +353,9 @@ class _Base(abc.ABC):
         object.__setattr__(self, "_ti", ti)
         if support is None:
             if n:
-                with warnings.catch_warnings():
-                    # a single timestamp spans no time: pynapple drops that support silently
-                    warnings.filterwarnings("ignore", "Some epochs have no duration")
-                    support = IntervalSet(start=ti.start_time, end=ti.end_time)
+                # a single timestamp spans no time: the support is dropped with pynapple's
+                # warning ("Some epochs have no duration")
+                support = IntervalSet(start=ti.start_time, end=ti.end_time)
             else:
                 support = IntervalSet(start=[], end=[])
         total = np.float64(np.sum(support.end - support.start))
@@ -515,7 +507,7 @@ class _Base(abc.ABC):
         >>> import memphys as nap
         >>> ts = nap.Ts(t=np.arange(10.0))
         >>> ts.get_slice(2, 4), ts.get_slice(2.6)
-        (slice(2, 5, None), slice(3, 4, None))
+        (slice(np.int64(2), np.int64(5), None), slice(np.int64(3), np.int64(4), None))
         """
         mode = "closest_t" if end is None else "restrict"
         return self._get_slice(start, end=end, mode=mode, n_points=None, time_unit=time_unit)
@@ -529,7 +521,14 @@ class _Base(abc.ABC):
         time_unit: str = "s",
     ) -> slice:
         """pynapple's positional lookup, with modes ``before_t``, ``after_t``,
-        ``closest_t`` and ``restrict`` (O(1) or O(log n) reads of the index)."""
+        ``closest_t`` and ``restrict`` (O(1) or O(log n) reads of the index).
+
+        The bounds are numpy integers, as pynapple returns them."""
+        return _np_slice(self._slice_bounds(start, end, mode, n_points, time_unit))
+
+    def _slice_bounds(
+        self, start: Any, end: Any, mode: str, n_points: int | None, time_unit: str
+    ) -> slice:
         if not isinstance(start, Number):
             raise MemphysValueError(
                 f"'start' must be an int or a float. Type {type(start)} provided instead!"
@@ -641,7 +640,7 @@ class _Base(abc.ABC):
                [10.      , 11.000001]])
         """
         if not isinstance(min_gap, Number):
-            raise _ArgumentError("min_gap should be a float or int")
+            raise ArgumentTypeError("min_gap should be a float or int")
         gap = _sec(min_gap, check_time_units(time_units))
         ti = self._ti
         n = len(ti)

@@ -32,7 +32,8 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,6 +51,16 @@ from memphys.core.base_class import row_nbytes as _row_nbytes
 from memphys.core.interval_set import IntervalSet
 from memphys.core.time_index import TimeIndex
 from memphys.errors import MemoryBudgetError, MemphysTypeError
+
+if TYPE_CHECKING:
+    import zarr
+
+    from memphys.arrays.base import LazyArray
+    from memphys.core._base_tsd import _BaseTsd
+    from memphys.engine import BlockOp
+
+    #: Where ``apply_blocks`` writes a map's result: a ``.npy``/``.zarr`` path or an array.
+    Out = str | os.PathLike[str] | np.ndarray | zarr.Array[Any]
 
 __all__ = [
     "MERGE_GAP",
@@ -135,7 +146,7 @@ def check_job_kwargs(kwargs: dict[str, Any], method: str) -> dict[str, Any]:
     return job
 
 
-def epoch_rows(series: Any, epochs: IntervalSet) -> tuple[np.ndarray, np.ndarray]:
+def epoch_rows(series: _Base, epochs: IntervalSet) -> tuple[np.ndarray, np.ndarray]:
     """Row ranges ``[i0[k], i1[k])`` of ``series`` inside each epoch of ``epochs``.
 
     A search of the time index (arithmetic for a regular one): no data is read.
@@ -149,7 +160,7 @@ def epoch_rows(series: Any, epochs: IntervalSet) -> tuple[np.ndarray, np.ndarray
     return np.asarray(i0, dtype=np.int64), np.asarray(i1, dtype=np.int64)
 
 
-def rows_time_index(series: Any, i0: np.ndarray, i1: np.ndarray) -> TimeIndex:
+def rows_time_index(series: _Base, i0: np.ndarray, i1: np.ndarray) -> TimeIndex:
     """The time index of the rows ``[i0[k], i1[k])`` of ``series``, concatenated: the
     series' own index when the ranges cover it, a slice for one range, else explicit.
 
@@ -198,7 +209,7 @@ def series_like(
     )
 
 
-def source_of(values: Any) -> Any:
+def source_of(values: Any) -> LazyArray:
     """The contiguous-read adapter (:class:`~memphys.arrays.LazyArray`) of ``values``; a
     strided memmap view (a column of a memory-mapped frame) is read through numpy views
     of the mapping.
@@ -216,7 +227,7 @@ def source_of(values: Any) -> Any:
         return NumpyArray(values)
 
 
-def sampling_rate_of(series: Any) -> float | None:
+def sampling_rate_of(series: _Base) -> float | None:
     """The sampling rate of ``series`` (regular index first, else ``series.rate``), or None.
 
     >>> import memphys as nap
@@ -283,7 +294,7 @@ def gather_rows(values: Any, pos: np.ndarray, gap: int = MERGE_GAP) -> np.ndarra
 
 
 # --- the entry point ------------------------------------------------------------------------
-def _check_series(series: Any) -> None:
+def _check_series(series: object) -> None:
     if not (isinstance(series, _Base) and getattr(series, "values", None) is not None):
         raise MemphysTypeError(
             f"Invalid type for `series`: expected a Tsd, TsdFrame or TsdTensor, but got "
@@ -292,10 +303,10 @@ def _check_series(series: Any) -> None:
 
 
 def apply_blocks(
-    series: Any,
-    op: Any,
+    series: _BaseTsd,
+    op: BlockOp,
     epochs: IntervalSet | None = None,
-    out: Any = None,
+    out: Out | None = None,
     **job_kwargs: Any,
 ) -> Any:
     """Run the block operation ``op`` over ``series``, each epoch a separate signal.

@@ -34,9 +34,9 @@ from __future__ import annotations
 import functools
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from numbers import Number
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -61,10 +61,14 @@ from memphys.core._kinds import series_class
 from memphys.core.metadata import _MetadataMixin, _np_key
 from memphys.core.time_units import check_time_units
 from memphys.errors import (
+    ConversionWarning,
+    IntervalSetWarning,
+    MemphysDeprecationWarning,
     MemphysOSError,
     MemphysRuntimeError,
     MemphysTypeError,
     MemphysValueError,
+    MetadataWarning,
     ShapeMismatchError,
 )
 from memphys.registry import save_object
@@ -198,7 +202,11 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         check_bounds(start, end)
 
         if from_frame and np.any(np.diff(start) < 0):
-            warnings.warn("DataFrame is not sorted by start times. Sorting it.", stacklevel=2)
+            warnings.warn(
+                "DataFrame is not sorted by start times. Sorting it.",
+                IntervalSetWarning,
+                stacklevel=2,
+            )
             order = np.argsort(start, kind="stable")
             start, end = start[order], end[order]
             metadata = metadata.iloc[order].reset_index(drop=True)
@@ -213,7 +221,7 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
                 else:
                     msg = f"{name} is not sorted. Sorting it."
                 if not quiet or metadata is not None:
-                    warnings.warn(msg, stacklevel=2)
+                    warnings.warn(msg, IntervalSetWarning, stacklevel=2)
                 drop_meta = True
         if drop_meta:
             start, end = np.sort(start), np.sort(end)
@@ -221,11 +229,15 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         start, end, flags = ia.fix_intervals(start, end)
         if flags.any():
             warnings.warn(
-                "\n".join(ia.FIX_WARNINGS[i] for i in np.flatnonzero(flags)), stacklevel=2
+                "\n".join(ia.FIX_WARNINGS[i] for i in np.flatnonzero(flags)),
+                IntervalSetWarning,
+                stacklevel=2,
             )
             if flags[1:].any() and metadata is not None:
                 drop_meta = True
-                warnings.warn("epochs have changed, dropping metadata.", stacklevel=2)
+                warnings.warn(
+                    "epochs have changed, dropping metadata.", MetadataWarning, stacklevel=2
+                )
 
         self._set_values(np.column_stack([start, end]))
         if not drop_meta and metadata is not None and len(metadata):
@@ -275,7 +287,7 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
 
     def _conversion_warning(self) -> None:
         if not get_config("suppress_conversion_warnings"):
-            warnings.warn("Converting IntervalSet to numpy.array", UserWarning, stacklevel=3)
+            warnings.warn("Converting IntervalSet to numpy.array", ConversionWarning, stacklevel=3)
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *args: Any, **kwargs: Any) -> Any:
         args = tuple(a.values if isinstance(a, IntervalSet) else a for a in args)
@@ -325,7 +337,7 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         """The starts as a ``Ts`` (deprecated, as in pynapple)."""
         warnings.warn(
             "starts is a deprecated function. It will be removed in future versions",
-            category=DeprecationWarning,
+            category=MemphysDeprecationWarning,
             stacklevel=2,
         )
         return series_class(0)(t=self.values[:, 0])
@@ -335,7 +347,7 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         """The ends as a ``Ts`` (deprecated, as in pynapple)."""
         warnings.warn(
             "ends is a deprecated function. It will be removed in future versions",
-            category=DeprecationWarning,
+            category=MemphysDeprecationWarning,
             stacklevel=2,
         )
         return series_class(0)(t=self.values[:, 1])
@@ -366,6 +378,12 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         else:
             raise MemphysRuntimeError(_IMMUTABLE)
 
+    @overload
+    def __getitem__(self, key: str | list[str] | tuple[Any, Any]) -> Any: ...
+    @overload
+    def __getitem__(
+        self, key: int | np.integer | slice | np.ndarray | Sequence[int] | Sequence[bool]
+    ) -> IntervalSet: ...
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             if key == "start":
@@ -443,7 +461,7 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         if self.metadata_columns:
             warnings.warn(
                 "metadata incompatible with union method. dropping metadata from result",
-                UserWarning,
+                MetadataWarning,
                 stacklevel=2,
             )
         s, e = ia.union(self.start, self.end, a.start, a.end)
@@ -499,7 +517,8 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         array([[10., 20.]])
         """
         thr = format_times(np.array([threshold], dtype=np.float64), check_time_units(time_units))
-        return self[(self.end - self.start) > thr[0]]
+        keep: np.ndarray = (self.end - self.start) > thr[0]
+        return self[keep]
 
     def drop_long_intervals(self, threshold: float, time_units: str = "s") -> IntervalSet:
         """A copy without the intervals lasting ``threshold`` or more.
@@ -512,7 +531,8 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         array([[0., 5.]])
         """
         thr = format_times(np.array([threshold], dtype=np.float64), check_time_units(time_units))
-        return self[(self.end - self.start) < thr[0]]
+        keep: np.ndarray = (self.end - self.start) < thr[0]
+        return self[keep]
 
     def merge_close_intervals(self, threshold: float, time_units: str = "s") -> IntervalSet:
         """Join consecutive intervals separated by ``threshold`` or less (metadata dropped).
@@ -529,7 +549,7 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
             warnings.warn(
                 "metadata incompatible with merge_close_intervals method. dropping metadata "
                 "from result",
-                UserWarning,
+                MetadataWarning,
                 stacklevel=2,
             )
         if len(self) == 0:
@@ -600,7 +620,7 @@ class IntervalSet(NDArrayOperatorsMixin, _MetadataMixin):
         if self.metadata_columns:
             warnings.warn(
                 "metadata incompatible with time_span method. dropping metadata from result",
-                UserWarning,
+                MetadataWarning,
                 stacklevel=2,
             )
         if len(self) == 0:

@@ -42,7 +42,7 @@ import pandas as pd
 
 from memphys._validation import describe, pynapple_error
 from memphys.core._interval_repr import plain_table, terminal_size, to_strings
-from memphys.errors import MemphysKeyError, MemphysTypeError, MemphysValueError
+from memphys.errors import MemphysKeyError, MemphysTypeError, MemphysValueError, MetadataWarning
 
 __all__ = ["_Metadata", "_MetadataMixin"]
 
@@ -129,6 +129,7 @@ class _MetadataMixin:
             warnings.warn(
                 f"Metadata name '{name}' overlaps with an existing attribute, and cannot be "
                 "accessed as an attribute or key. Use 'get_info()' to access metadata.",
+                MetadataWarning,
                 stacklevel=4,
             )
         elif getattr(self, "columns", None) is not None and name in list(self.columns):
@@ -140,18 +141,21 @@ class _MetadataMixin:
             warnings.warn(
                 f"Metadata name '{name}' overlaps with an existing property, and cannot be "
                 "accessed as an attribute or key. Use 'get_info()' to access metadata.",
+                MetadataWarning,
                 stacklevel=4,
             )
         if not name.replace("_", "").isalnum():
             warnings.warn(
                 f"Metadata name '{name}' contains a special character, and cannot be "
                 "accessed as an attribute. Use 'get_info()' or key indexing to access metadata.",
+                MetadataWarning,
                 stacklevel=4,
             )
         elif not name[0].isalpha() and name[0] != "_":
             warnings.warn(
                 f"Metadata name '{name}' starts with a number, and cannot be accessed as an "
                 "attribute. Use 'get_info()' or key indexing to access metadata.",
+                MetadataWarning,
                 stacklevel=4,
             )
 
@@ -523,9 +527,13 @@ class _Metadata(UserDict[str, Any]):
         return pd.DataFrame({k: list(v) for k, v in self.data.items()}, index=self.index)
 
     def groupby(self, by: str | list[str]) -> dict[Any, Any]:
-        """``{group key: index labels of its rows}``, keys sorted, empty groups left out."""
+        """``{group key: index labels of its rows}``, keys sorted, empty groups left out.
+
+        The labels are taken from the index as it is: a ``pandas.Index`` for a TsdFrame's
+        columns, an array for an IntervalSet's rows or a TsGroup's keys (as pynapple).
+        """
         names = [by] if isinstance(by, str) else list(by)
-        index = np.asarray(self.index)
+        index = self.index if isinstance(self.index, pd.Index) else np.asarray(self.index)
         if not names:
             return {}
         uniques = []
@@ -578,7 +586,9 @@ class _Metadata(UserDict[str, Any]):
         if list(self.columns) != list(other.columns):
             raise MemphysValueError("Column names must match for merge.")
         warnings.warn(
-            "Merging metadata may result in duplicate and unsorted indices.", stacklevel=2
+            "Merging metadata may result in duplicate and unsorted indices.",
+            MetadataWarning,
+            stacklevel=2,
         )
         self.index = np.hstack([self.index, other.index])
         for k, v in other.items():

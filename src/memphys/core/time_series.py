@@ -1,13 +1,15 @@
 """The time-series classes, under pynapple's module path (``nap.core.time_series``).
 
-Re-exports only: the classes live in :mod:`memphys.core.ts`, :mod:`memphys.core.tsd`,
-:mod:`memphys.core.tsd_frame` and :mod:`memphys.core.tsd_tensor`.
+The classes are defined in :mod:`memphys.core.ts`, :mod:`memphys.core.tsd`,
+:mod:`memphys.core.tsd_frame` and :mod:`memphys.core.tsd_tensor`; their public path (their
+``__module__``, shown in reprs and messages such as numpy's "no implementation found for
+... [<class '...Tsd'>]", and used by pickle) is this module's, as in pynapple.
 
 Examples
 --------
 >>> from memphys.core.time_series import Ts, Tsd, TsdFrame, TsdTensor
->>> Tsd.__module__
-'memphys.core.tsd'
+>>> Tsd
+<class 'memphys.core.time_series.Tsd'>
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from memphys.core.ts import Ts
 from memphys.core.tsd import Tsd
 from memphys.core.tsd_frame import TsdFrame
 from memphys.core.tsd_tensor import TsdTensor
+
+for _cls in (Ts, Tsd, TsdFrame, TsdTensor):
+    _cls.__module__ = __name__
 
 __all__ = [
     "IntervalSet",

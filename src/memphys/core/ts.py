@@ -23,8 +23,9 @@ from memphys.core import _tsd_binning
 from memphys.core._kinds import register_kind
 from memphys.core._time_index_base import TimeIndex
 from memphys.core._ts_repr import ts_repr
-from memphys.core.base_class import _ArgumentError, _Base, _initialize_tsd_output, check_support
+from memphys.core.base_class import _Base, _initialize_tsd_output, check_support
 from memphys.core.interval_set import IntervalSet
+from memphys.errors import ArgumentTypeError, MemphysUserWarning
 
 __all__ = ["Ts"]
 
@@ -107,7 +108,7 @@ class Ts(_Base):
         warnings.warn(
             "A Ts has no data to assign to (its timestamps are immutable); the assignment "
             "was ignored. Use ts.fillna(value) to build a Tsd.",
-            UserWarning,
+            MemphysUserWarning,
             stacklevel=2,
         )
 
@@ -152,6 +153,6 @@ class Ts(_Base):
         array([3., 3.])
         """
         if not isinstance(value, Number):
-            raise _ArgumentError("Only a scalar can be passed to fillna")
+            raise ArgumentTypeError("Only a scalar can be passed to fillna")
         d = np.full(len(self), value, dtype=np.float64)
         return _initialize_tsd_output(self, d, self._ti, self.time_support)

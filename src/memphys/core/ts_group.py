@@ -36,9 +36,9 @@ import logging
 import os
 import warnings
 from collections import UserDict
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from numbers import Number
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -67,6 +67,7 @@ from memphys.core.interval_set import IntervalSet
 from memphys.core.metadata import _MetadataMixin
 from memphys.core.time_series import Ts, Tsd, TsdFrame, _BaseTsd
 from memphys.errors import (
+    MemphysFutureWarning,
     MemphysKeyError,
     MemphysRuntimeError,
     MemphysTypeError,
@@ -74,11 +75,13 @@ from memphys.errors import (
 )
 from memphys.registry import save_object
 
+logger = logging.getLogger("memphys.core")
+
 __all__ = ["TsGroup"]
 
 
 @register_kind()
-class TsGroup(UserDict, _MetadataMixin):
+class TsGroup(UserDict[int, Any], _MetadataMixin):
     """A dictionary of ``Ts``/``Tsd`` (e.g. the spike times of a population of units).
 
     Keys are integers (unit ids), kept sorted. Each unit is restricted to the group's
@@ -200,7 +203,7 @@ class TsGroup(UserDict, _MetadataMixin):
             warnings.warn(
                 "initializing metadata with variable keyword arguments may be unsupported in a "
                 "future version. Instead, initialize using the metadata argument.",
-                FutureWarning,
+                MemphysFutureWarning,
                 stacklevel=2,
             )
         self.set_info(metadata, **kwargs)
@@ -271,6 +274,10 @@ class TsGroup(UserDict, _MetadataMixin):
             f"instead, e.g. group[[k for k in group.keys() if k != {key!r}]]."
         )
 
+    @overload
+    def __getitem__(self, key: int | np.integer | str | list[str]) -> Any: ...
+    @overload
+    def __getitem__(self, key: np.ndarray | Sequence[int] | Sequence[bool]) -> TsGroup: ...
     def __getitem__(self, key: Any) -> Any:
         """A unit by key, a TsGroup of several units, or metadata column(s) by name.
 
@@ -350,7 +357,7 @@ class TsGroup(UserDict, _MetadataMixin):
     @property
     def rates(self) -> np.ndarray:
         """Rate of each unit in Hz (events / total duration of the time support)."""
-        return self._metadata["rate"]
+        return np.asarray(self._metadata["rate"])
 
     def copy(self) -> TsGroup:
         """A deep copy (units, metadata and time support)."""
@@ -624,7 +631,8 @@ class TsGroup(UserDict, _MetadataMixin):
         ops = {">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal}
         if op not in ops:
             raise MemphysRuntimeError(f"Operation {op} not recognized.")
-        return self[self.index[ops[op](self._metadata[key], thr)]]
+        keys: np.ndarray = self.index[ops[op](self._metadata[key], thr)]
+        return self[keys]
 
     def getby_intervals(self, key: str, bins: Any) -> tuple[list[TsGroup], np.ndarray]:
         """The units binned by the values of metadata ``key``.

@@ -21,7 +21,7 @@ from memphys.core import _tsd_methods
 from memphys.core._base_tsd import _BaseTsd
 from memphys.core._kinds import register_kind
 from memphys.core._ts_repr import tsd_repr
-from memphys.core.base_class import _ArgumentError, _DataShapeError
+from memphys.errors import ArgumentTypeError, DataShapeError
 
 __all__ = ["Tsd"]
 
@@ -52,9 +52,9 @@ class Tsd(_BaseTsd):
     >>> nap.Tsd(t=[0.0, 1.0, 2.0], d=[3, 4, 5])
     Time (s)
     ----------  --
-    0.0          3
-    1.0          4
-    2.0          5
+    0            3
+    1            4
+    2            5
     dtype: int64, shape: (3,)
     """
 
@@ -74,13 +74,13 @@ class Tsd(_BaseTsd):
             d = t.values
             t = t.index.values
         elif d is None:
-            raise _ArgumentError("Missing argument d when initializing Tsd")
+            raise ArgumentTypeError("Missing argument d when initializing Tsd")
         super().__init__(t, d, time_units, time_support, load_array, rate=rate, start=start)
         self._finish()
 
     def _finish(self, **kwargs: Any) -> None:
         if self.ndim != 1:
-            raise _DataShapeError(
+            raise DataShapeError(
                 f"Data should be 1 dimensional: expected 1-D data for a Tsd, but got shape "
                 f"{self.shape}. Use TsdFrame (2-D) or TsdTensor (3-D and more)."
             )

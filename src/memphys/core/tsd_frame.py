@@ -27,9 +27,8 @@ from memphys.core._base_tsd import _BaseTsd, _bool_tsd_key, _is_int
 from memphys.core._kinds import register_kind
 from memphys.core._time_index_base import TimeIndex
 from memphys.core._ts_repr import tsdframe_repr
-from memphys.core.base_class import _ArgumentError, _DataShapeError
 from memphys.core.metadata import _MetadataMixin
-from memphys.errors import ShapeMismatchError
+from memphys.errors import ArgumentTypeError, DataShapeError, ShapeMismatchError
 
 __all__ = ["TsdFrame"]
 
@@ -75,8 +74,8 @@ class TsdFrame(_BaseTsd, _MetadataMixin):
     >>> nap.TsdFrame(t=[0.0, 1.0], d=np.array([[1, 2], [3, 4]]), columns=["a", "b"])
     Time (s)      a    b
     ----------  ---  ---
-    0.0           1    2
-    1.0           3    4
+    0             1    2
+    1             3    4
     dtype: int64, shape: (2, 2)
     """
 
@@ -101,7 +100,7 @@ class TsdFrame(_BaseTsd, _MetadataMixin):
             columns = t.columns.values if columns is None else columns
             t = t.index.values
         elif d is None:
-            raise _ArgumentError("Missing argument d when initializing TsdFrame")
+            raise ArgumentTypeError("Missing argument d when initializing TsdFrame")
         super().__init__(t, d, time_units, time_support, load_array, rate=rate, start=start)
         self._finish(columns=columns, metadata=metadata)
 
@@ -114,7 +113,7 @@ class TsdFrame(_BaseTsd, _MetadataMixin):
             d = d[:, None] if isinstance(d, np.ndarray) else self._materialize("TsdFrame")[:, None]
             object.__setattr__(self, "values", d)
         if self.ndim != 2:
-            raise _DataShapeError(
+            raise DataShapeError(
                 f"Data should be 1 or 2 dimensional: expected 2-D data for a TsdFrame, but got "
                 f"shape {self.shape}. Use TsdTensor for 3-D and more."
             )

@@ -27,9 +27,10 @@ from __future__ import annotations
 import abc
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from memphys._validation import value_error
 from memphys.engine.plan import Block
@@ -47,22 +48,38 @@ __all__ = [
     "ReducerGroup",
 ]
 
+#: A reducer's partial state and its result.
+S = TypeVar("S")
+R = TypeVar("R")
+#: What the elementwise reducers return: an array per channel (``axis=0``) or a numpy
+#: scalar (``axis=None``). Their partial states are arrays (0-d for ``axis=None``).
+Values = np.ndarray | np.generic
+#: :class:`MeanVar`'s partial state: count, pivot, mean relative to the pivot, M2.
+MeanVarState = tuple[int, np.ndarray, np.ndarray, np.ndarray]
+
 #: Elements per sub-block in :class:`MeanVar` (bounds its float64 temporaries to ~8 MiB).
 _SUBBLOCK_ELEMENTS = 1 << 20
 
 
-def _check_axis(axis: Any) -> int | None:
+def _check_axis(axis: object) -> int | None:
     if axis is None or (isinstance(axis, int) and not isinstance(axis, bool) and axis == 0):
-        return axis
+        return None if axis is None else 0
     raise value_error("axis", "0 (time) or None (all axes)", axis)
 
 
-class Reducer(Sink, SinkWorker):
+def _values(state: np.ndarray) -> Values:
+    """An array, or the numpy scalar of a 0-d one (what numpy's reductions return)."""
+    out: Values = np.asarray(state)[()]
+    return out
+
+
+class Reducer(Sink, SinkWorker, Generic[S, R]):
     """Base class: a sink whose payloads are partial states combined in block order.
 
     Subclasses implement :meth:`partial`, :meth:`combine` and :meth:`result`, and may
     override :meth:`empty` (the result of a run without blocks). A reducer is its own
-    worker handle: pickling it drops the running state.
+    worker handle: pickling it drops the running state. ``S`` is the type of the partial
+    states, ``R`` the type of the result.
     """
 
     trims = True
@@ -71,7 +88,7 @@ class Reducer(Sink, SinkWorker):
 
     def __init__(self, axis: int | None = 0) -> None:
         self.axis = _check_axis(axis)
-        self._state: Any = None
+        self._state: S | None = None
         self._ctx: SinkContext | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -82,24 +99,24 @@ class Reducer(Sink, SinkWorker):
 
     # -- the reduction ---------------------------------------------------------------
     @abc.abstractmethod
-    def partial(self, x: np.ndarray) -> Any:
+    def partial(self, x: np.ndarray) -> S:
         """Summary of one block's samples (runs in workers)."""
 
     @abc.abstractmethod
-    def combine(self, a: Any, b: Any) -> Any:
+    def combine(self, a: S, b: S) -> S:
         """Summary of two consecutive summaries."""
 
     @abc.abstractmethod
-    def result(self, state: Any) -> Any:
+    def result(self, state: S) -> R:
         """Final result from the combined summary."""
 
-    def empty(self, trailing_shape: tuple[int, ...]) -> Any:
+    def empty(self, trailing_shape: tuple[int, ...]) -> R:
         """Result of a run without samples."""
         raise MemphysValueError(
             f"{type(self).__name__} of zero samples is undefined: the plan has no blocks."
         )
 
-    def reduce(self, x: Any) -> Any:
+    def reduce(self, x: npt.ArrayLike) -> R:
         """Reduce an in-memory array in one block (reference implementation).
 
         >>> Sum().reduce(np.ones((4, 2)))
@@ -115,7 +132,7 @@ class Reducer(Sink, SinkWorker):
     def worker(self) -> SinkWorker:
         return self
 
-    def process(self, block: Block, output: Any) -> Any:
+    def process(self, block: Block, output: Any) -> S:
         x = np.asarray(output)
         if x.ndim == 0 or x.shape[0] != block.length:
             raise MemphysValueError(
@@ -124,10 +141,10 @@ class Reducer(Sink, SinkWorker):
             )
         return self.partial(x)
 
-    def consume(self, block: Block, payload: Any) -> None:
+    def consume(self, block: Block, payload: S) -> None:
         self._state = payload if self._state is None else self.combine(self._state, payload)
 
-    def finalize(self) -> Any:
+    def finalize(self) -> R:
         if self._state is None:
             trailing = () if self._ctx is None else (self._ctx.trailing_shape or ())
             return self.empty(() if self.axis is None else trailing)
@@ -137,7 +154,7 @@ class Reducer(Sink, SinkWorker):
         self._state = None
 
 
-class Sum(Reducer):
+class Sum(Reducer[np.ndarray, Values]):
     """Sum along time (per channel) or over everything, accumulated in ``dtype``.
 
     Parameters
@@ -150,11 +167,11 @@ class Sum(Reducer):
     array([4., 6.])
     """
 
-    def __init__(self, axis: int | None = 0, dtype: Any = np.float64) -> None:
+    def __init__(self, axis: int | None = 0, dtype: npt.DTypeLike = np.float64) -> None:
         super().__init__(axis)
         self.dtype = np.dtype(dtype)
 
-    def partial(self, x: np.ndarray) -> Any:
+    def partial(self, x: np.ndarray) -> np.ndarray:
         if (
             x.dtype.kind in "iu"
             and x.dtype.itemsize <= 2
@@ -170,20 +187,20 @@ class Sum(Reducer):
             for i in range(0, x.shape[0], slab):
                 total += np.add.reduce(x[i : i + slab], axis=0, dtype=np.int32)
             out = total if self.axis == 0 else total.sum(dtype=np.int64)
-            return np.asarray(out).astype(self.dtype)[()]
-        return np.add.reduce(x, axis=self.axis, dtype=self.dtype)
+            return np.asarray(out).astype(self.dtype)
+        return np.asarray(np.add.reduce(x, axis=self.axis, dtype=self.dtype))
 
-    def combine(self, a: Any, b: Any) -> Any:
-        return a + b
+    def combine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(a + b)
 
-    def result(self, state: Any) -> Any:
-        return state
+    def result(self, state: np.ndarray) -> Values:
+        return _values(state)
 
-    def empty(self, trailing_shape: tuple[int, ...]) -> Any:
-        return np.zeros(trailing_shape, dtype=self.dtype)[()]
+    def empty(self, trailing_shape: tuple[int, ...]) -> Values:
+        return _values(np.zeros(trailing_shape, dtype=self.dtype))
 
 
-class Count(Reducer):
+class Count(Reducer[np.ndarray, Values]):
     """Count samples (per channel), or those where ``predicate(x)`` is True.
 
     Parameters
@@ -203,55 +220,55 @@ class Count(Reducer):
         super().__init__(axis)
         self.predicate = predicate
 
-    def partial(self, x: np.ndarray) -> Any:
+    def partial(self, x: np.ndarray) -> np.ndarray:
         if self.predicate is None:
             if self.axis is None:
-                return np.int64(x.size)
-            return np.full(x.shape[1:], x.shape[0], dtype=np.int64)[()]
-        return np.asarray(np.count_nonzero(self.predicate(x), axis=self.axis), dtype=np.int64)[()]
+                return np.asarray(x.size, dtype=np.int64)
+            return np.full(x.shape[1:], x.shape[0], dtype=np.int64)
+        return np.asarray(np.count_nonzero(self.predicate(x), axis=self.axis), dtype=np.int64)
 
-    def combine(self, a: Any, b: Any) -> Any:
-        return a + b
+    def combine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(a + b)
 
-    def result(self, state: Any) -> Any:
-        return state
+    def result(self, state: np.ndarray) -> Values:
+        return _values(state)
 
-    def empty(self, trailing_shape: tuple[int, ...]) -> Any:
-        return np.zeros(trailing_shape, dtype=np.int64)[()]
+    def empty(self, trailing_shape: tuple[int, ...]) -> Values:
+        return _values(np.zeros(trailing_shape, dtype=np.int64))
 
 
-class Min(Reducer):
+class Min(Reducer[np.ndarray, Values]):
     """Minimum along time (per channel) or over everything; NaN propagates as in numpy.
 
     >>> Min().reduce(np.array([[1, 5], [3, 4]]))
     array([1, 4])
     """
 
-    def partial(self, x: np.ndarray) -> Any:
-        return np.min(x, axis=self.axis)
+    def partial(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(np.min(x, axis=self.axis))
 
-    def combine(self, a: Any, b: Any) -> Any:
-        return np.minimum(a, b)
+    def combine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(np.minimum(a, b))
 
-    def result(self, state: Any) -> Any:
-        return state
+    def result(self, state: np.ndarray) -> Values:
+        return _values(state)
 
 
-class Max(Reducer):
+class Max(Reducer[np.ndarray, Values]):
     """Maximum along time (per channel) or over everything; NaN propagates as in numpy.
 
     >>> Max(axis=None).reduce(np.array([[1, 5], [3, 4]]))
     np.int64(5)
     """
 
-    def partial(self, x: np.ndarray) -> Any:
-        return np.max(x, axis=self.axis)
+    def partial(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(np.max(x, axis=self.axis))
 
-    def combine(self, a: Any, b: Any) -> Any:
-        return np.maximum(a, b)
+    def combine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(np.maximum(a, b))
 
-    def result(self, state: Any) -> Any:
-        return state
+    def result(self, state: np.ndarray) -> Values:
+        return _values(state)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -259,17 +276,17 @@ class MeanVarResult:
     """Result of :class:`MeanVar`: count, mean, variance and standard deviation (float64)."""
 
     n: int
-    mean: Any
-    var: Any
+    mean: Values
+    var: Values
     ddof: int = 0
 
     @property
-    def std(self) -> Any:
+    def std(self) -> Values:
         """Standard deviation, ``sqrt(var)``."""
         return np.sqrt(self.var)
 
 
-class MeanVar(Reducer):
+class MeanVar(Reducer[MeanVarState, MeanVarResult]):
     """Mean and variance in float64, combined with Chan et al.'s parallel formula.
 
     Each block contributes ``(n, pivot, r, M2)``: its first sample as a pivot, the mean
@@ -302,7 +319,7 @@ class MeanVar(Reducer):
             raise value_error("ddof", "a non-negative integer", ddof)
         self.ddof = ddof
 
-    def partial(self, x: np.ndarray) -> Any:
+    def partial(self, x: np.ndarray) -> MeanVarState:
         if self.axis is None:
             x = x.reshape(-1)
         n = x.shape[0]
@@ -324,7 +341,7 @@ class MeanVar(Reducer):
             m2 += np.add.reduce(d, axis=0)
         return (n, pivot, r, m2)
 
-    def combine(self, a: Any, b: Any) -> Any:
+    def combine(self, a: MeanVarState, b: MeanVarState) -> MeanVarState:
         na, pa, ra, m2a = a
         nb, pb, rb, m2b = b
         if na == 0:
@@ -337,20 +354,19 @@ class MeanVar(Reducer):
         m2 = m2a + m2b + delta * delta * (na * nb / n)
         return (n, pa, r, m2)
 
-    def result(self, state: Any) -> MeanVarResult:
+    def result(self, state: MeanVarState) -> MeanVarResult:
         n, pivot, r, m2 = state
         denom = n - self.ddof
         with np.errstate(divide="ignore", invalid="ignore"):
             var = m2 / denom if denom > 0 else np.full_like(m2, np.nan)
-        mean = np.asarray(pivot + r)
-        return MeanVarResult(n=int(n), mean=mean[()], var=np.asarray(var)[()], ddof=self.ddof)
+        return MeanVarResult(n=int(n), mean=_values(pivot + r), var=_values(var), ddof=self.ddof)
 
     def empty(self, trailing_shape: tuple[int, ...]) -> MeanVarResult:
         nan = np.full(trailing_shape, np.nan)
-        return MeanVarResult(n=0, mean=nan[()], var=nan.copy()[()], ddof=self.ddof)
+        return MeanVarResult(n=0, mean=_values(nan), var=_values(nan.copy()), ddof=self.ddof)
 
 
-class ReducerGroup(Reducer):
+class ReducerGroup(Reducer[dict[str, Any], dict[str, Any]]):
     """Several reducers computed in one pass; the result is a dict by name.
 
     >>> g = ReducerGroup({"min": Min(), "max": Max(), "n": Count()})
@@ -358,20 +374,20 @@ class ReducerGroup(Reducer):
     {'min': array([1, 4]), 'max': array([3, 5]), 'n': array([2, 2])}
     """
 
-    def __init__(self, reducers: Mapping[str, Reducer]) -> None:
+    def __init__(self, reducers: Mapping[str, Reducer[Any, Any]]) -> None:
         super().__init__(0)
         if not reducers or not all(isinstance(r, Reducer) for r in reducers.values()):
             raise value_error("reducers", "a non-empty mapping of names to reducers", reducers)
         self.reducers = dict(reducers)
         self.factor = max(r.factor for r in self.reducers.values())
 
-    def partial(self, x: np.ndarray) -> Any:
+    def partial(self, x: np.ndarray) -> dict[str, Any]:
         return {k: r.partial(x) for k, r in self.reducers.items()}
 
-    def combine(self, a: Any, b: Any) -> Any:
+    def combine(self, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         return {k: r.combine(a[k], b[k]) for k, r in self.reducers.items()}
 
-    def result(self, state: Any) -> Any:
+    def result(self, state: dict[str, Any]) -> dict[str, Any]:
         return {k: r.result(state[k]) for k, r in self.reducers.items()}
 
     def open(self, ctx: SinkContext) -> None:
@@ -379,7 +395,7 @@ class ReducerGroup(Reducer):
         for r in self.reducers.values():
             r.open(ctx)
 
-    def finalize(self) -> Any:
+    def finalize(self) -> dict[str, Any]:
         if self._state is None:
             return {k: r.finalize() for k, r in self.reducers.items()}
         return self.result(self._state)

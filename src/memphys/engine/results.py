@@ -34,7 +34,12 @@ from typing import Any
 import numpy as np
 
 from memphys.engine.sinks import ArraySink, NpySink, Sink, ZarrSink
-from memphys.errors import MemoryBudgetError, MemphysTypeError, MemphysValueError
+from memphys.errors import (
+    MemoryBudgetError,
+    MemphysTypeError,
+    MemphysValueError,
+    ResultOnDiskWarning,
+)
 
 __all__ = [
     "RESULT_MEMORY_FRACTION",
@@ -53,10 +58,6 @@ RESULT_MEMORY_FRACTION = 0.5
 MEMORY_AVAILABLE_ENV = "MEMPHYS_MEMORY_AVAILABLE"
 
 _TEMP_PREFIX = "memphys-result-"
-
-
-class ResultOnDiskWarning(UserWarning):
-    """A result too large for the available memory was written to a temporary file."""
 
 
 def available_memory() -> int:

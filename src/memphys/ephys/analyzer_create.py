@@ -36,7 +36,7 @@ import numpy as np
 from memphys.engine.targets import check_replaceable
 from memphys.ephys._check import check_in
 from memphys.ephys.sparsity import ChannelSparsity
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning, MemphysFutureWarning
 
 __all__ = ["create_sorting_analyzer", "main_channels_without_property"]
 
@@ -150,7 +150,7 @@ def create_sorting_analyzer(
             "Passing sparsity and job arguments via keyword arguments will be deprecated in "
             "0.106.0. Please pass them as a `sparsity_kwargs` or `job_kwargs` dictionary "
             "instead.",
-            FutureWarning,
+            MemphysFutureWarning,
             stacklevel=2,
         )
     else:
@@ -192,6 +192,7 @@ def create_sorting_analyzer(
         warnings.warn(
             "Your sorting has spikes with samples times greater than your recording length. "
             "These spikes have been removed.",
+            ExtractorWarning,
             stacklevel=2,
         )
         sorting = _remove_excess_spikes(sorting, recording)
@@ -255,6 +256,7 @@ def create_sorting_analyzer(
         warnings.warn(
             "create_sorting_analyzer: recording does not have scaling to uV, forcing "
             "return_in_uV=False",
+            ExtractorWarning,
             stacklevel=2,
         )
         return_in_uV = False

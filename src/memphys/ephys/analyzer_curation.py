@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning
 
 __all__ = [
     "renumbered_spike_vector",
@@ -320,6 +320,7 @@ def generate_unit_ids_for_split(
         warnings.warn(
             "new_id_strategy 'split' is not compatible with integer unit_ids. Switching to "
             "'append'.",
+            ExtractorWarning,
             stacklevel=2,
         )
         new_id_strategy = "append"

@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from memphys.ephys._roles import EXTENSION_PROVIDERS
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning
 
 __all__ = [
     "AnalyzerExtension",
@@ -129,12 +129,14 @@ def get_extension_class(extension_name: str, auto_import: bool = True) -> Any:
             warnings.warn(
                 f"Extension '{extension_name}' is a SpikeInterface extension that memphys.ephys "
                 "does not provide: it is ignored.",
+                ExtractorWarning,
                 stacklevel=2,
             )
         else:
             warnings.warn(
                 f"Extension '{extension_name}' is unknown. Maybe this is an external extension, "
                 "a typo or was computed by a different version of SpikeInterface.",
+                ExtractorWarning,
                 stacklevel=2,
             )
         return None
@@ -363,6 +365,7 @@ class AnalyzerExtension:
             warnings.warn(
                 f"Found no run_info file for {cls.extension_name}, extension should be "
                 "re-computed.",
+                ExtractorWarning,
                 stacklevel=2,
             )
         elif not ext.run_info.get("run_completed", False):
@@ -372,6 +375,7 @@ class AnalyzerExtension:
         if not ext.data:
             warnings.warn(
                 f"Found no data for {cls.extension_name}, extension should be re-computed.",
+                ExtractorWarning,
                 stacklevel=2,
             )
             return None
@@ -394,6 +398,7 @@ class AnalyzerExtension:
             warnings.warn(
                 f"Found no run_info file for {self.extension_name}, extension should be "
                 "re-computed.",
+                ExtractorWarning,
                 stacklevel=2,
             )
 
@@ -581,6 +586,7 @@ class _ComputeFunction:
             warnings.warn(
                 f"compute_{self.extension_name}(..., load_if_exists=...) is kept for backward "
                 "compatibility but should not be used anymore",
+                ExtractorWarning,
                 stacklevel=2,
             )
             if load_if_exists:

@@ -64,7 +64,12 @@ from memphys.engine.records import verify_record, write_record
 from memphys.engine.targets import check_replaceable, replace_path
 from memphys.ephys import _zarr_v2 as zv2
 from memphys.ephys.core_tools import SPIKEINTERFACE_VERSION, EphysJsonEncoder, check_json
-from memphys.errors import ExtractorValueError, FileFormatError, MemphysFileNotFoundError
+from memphys.errors import (
+    ExtractorValueError,
+    ExtractorWarning,
+    FileFormatError,
+    MemphysFileNotFoundError,
+)
 
 __all__ = [
     "LAZY_BYTES",
@@ -203,7 +208,9 @@ def _write_sorting_folder(sorting: Any, folder: Path, relative_to: Path) -> None
         values = _plain_property(sorting.get_property(key))
         if values is None:
             warnings.warn(
-                f"Property {key} not saved because it is a python Object type", stacklevel=4
+                f"Property {key} not saved because it is a python Object type",
+                ExtractorWarning,
+                stacklevel=4,
             )
             continue
         np.save(props / f"{key}.npy", values, allow_pickle=False)
@@ -257,6 +264,7 @@ def write_analyzer(
                 "The Recording is not JSON serializable (it holds data in memory): its link "
                 "is not saved, and the analyzer will reload in recordingless mode. memphys "
                 "never pickles into an analyzer folder.",
+                ExtractorWarning,
                 stacklevel=4,
             )
     if format == "binary_folder":
@@ -311,6 +319,7 @@ def _load_recording(rec_dict: Any, folder: Path) -> Any:
         warnings.warn(
             f"The recording of the analyzer at {folder} could not be loaded ({exc}): "
             "recordingless mode.",
+            ExtractorWarning,
             stacklevel=4,
         )
         return None
@@ -378,6 +387,7 @@ def _read_binary(folder: Path, recording: Any) -> dict[str, Any]:
                     warnings.warn(
                         f"{f} is a pickle: memphys does not unpickle analyzer files "
                         "(recordingless mode).",
+                        ExtractorWarning,
                         stacklevel=3,
                     )
                     break
@@ -423,7 +433,7 @@ def _read_zarr(folder: Path, recording: Any) -> dict[str, Any]:
         try:
             rec_dict = zv2.read_object(folder / "recording")
         except FileFormatError as exc:
-            warnings.warn(f"{exc} (recordingless mode)", stacklevel=3)
+            warnings.warn(f"{exc} (recordingless mode)", ExtractorWarning, stacklevel=3)
             rec_dict = None
         if rec_dict is not None:
             recording = _load_recording(rec_dict, folder)
@@ -451,7 +461,11 @@ def save_sorting_property(analyzer: Any, key: str, values: np.ndarray) -> None:
     """Persist one sorting property of an analyzer on disk."""
     arr = _plain_property(values)
     if arr is None:
-        warnings.warn(f"Property {key} not saved because it is a python Object type", stacklevel=3)
+        warnings.warn(
+            f"Property {key} not saved because it is a python Object type",
+            ExtractorWarning,
+            stacklevel=3,
+        )
         return
     with changing(analyzer):
         _save_sorting_property(analyzer, key, arr)
@@ -755,6 +769,7 @@ def load_extension(analyzer: Any, name: str, lazy: bool = False) -> tuple[Any, A
                 warnings.warn(
                     f"{f} is a pickle: memphys does not unpickle analyzer files; {key!r} of "
                     f"extension {name!r} is skipped.",
+                    ExtractorWarning,
                     stacklevel=3,
                 )
         return params, run_info, data
@@ -767,6 +782,7 @@ def load_extension(analyzer: Any, name: str, lazy: bool = False) -> tuple[Any, A
                 warnings.warn(
                     f"{path / key} holds a pickled object: memphys does not unpickle analyzer "
                     f"stores; {key!r} of extension {name!r} is skipped.",
+                    ExtractorWarning,
                     stacklevel=3,
                 )
                 continue

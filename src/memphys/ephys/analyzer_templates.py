@@ -30,7 +30,7 @@ import numpy as np
 from memphys.ephys.analyzer_extension import AnalyzerExtension
 from memphys.ephys.core_tools import ms_to_samples
 from memphys.ephys.waveform_stores import row_blocks, take_rows
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning
 
 __all__ = ["ComputeTemplates"]
 
@@ -265,6 +265,7 @@ class ComputeTemplates(AnalyzerExtension):
                 "Splitting templates without the 'waveforms' extension will simply copy the "
                 "template of the unit that was split to the new split units. Compute the "
                 "'waveforms' extension before splitting, or use 'hard' splitting mode.",
+                ExtractorWarning,
                 stacklevel=3,
             )
         split_ids = list(split_units)

@@ -35,7 +35,7 @@ import numpy as np
 from memphys.ephys import analyzer_storage as storage
 from memphys.ephys.analyzer_extension import _sort_extensions_by_dependency
 from memphys.ephys.sparsity import ChannelSparsity
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning
 
 __all__ = ["transform", "merge_units", "split_units", "select_channels", "are_units_mergeable"]
 
@@ -336,10 +336,10 @@ def merge_units(
                     msg + " Either lower your `sparsity_overlap` or use the flag "
                     "`raise_error_if_overlap_fails = False` to skip these units in your merge."
                 )
-            warnings.warn(msg + " They will not be merged.", stacklevel=3)
+            warnings.warn(msg + " They will not be merged.", ExtractorWarning, stacklevel=3)
         merge_unit_groups = good
     if not merge_unit_groups:
-        warnings.warn("No mergeable unit groups found.", stacklevel=3)
+        warnings.warn("No mergeable unit groups found.", ExtractorWarning, stacklevel=3)
         return (an, []) if return_new_unit_ids else an
     new_ids = generate_unit_ids_for_merge_group(
         an.unit_ids, merge_unit_groups, new_unit_ids, new_id_strategy

@@ -68,7 +68,12 @@ from memphys.ephys.core_tools import (
     make_paths_relative,
     retrieve_importing_provenance,
 )
-from memphys.errors import ExtractorValueError, MemphysKeyError, MemphysTypeError
+from memphys.errors import (
+    ExtractorValueError,
+    MemphysFutureWarning,
+    MemphysKeyError,
+    MemphysTypeError,
+)
 
 __all__ = [
     "BaseExtractor",
@@ -656,7 +661,7 @@ class BaseExtractor:
     def save_to_memory(self, sharedmem: bool = True, **save_kwargs: Any) -> Any:
         """Legacy spelling of ``save(format="memory")``."""
         warnings.warn(
-            "save_to_memory() should be save(format='memory')", FutureWarning, stacklevel=2
+            "save_to_memory() should be save(format='memory')", MemphysFutureWarning, stacklevel=2
         )
         return self.save(format="memory", sharedmem=sharedmem, **save_kwargs)
 
@@ -672,7 +677,7 @@ class BaseExtractor:
         warnings.warn(
             "save_to_folder() should be recording.save(format='binary') or "
             "sorting.save(format='numpy_folder').",
-            FutureWarning,
+            MemphysFutureWarning,
             stacklevel=2,
         )
         return self.save(folder=folder, overwrite=overwrite, verbose=verbose, **save_kwargs)
@@ -682,7 +687,9 @@ class BaseExtractor:
     ) -> Any:
         """Legacy spelling of ``save(format="zarr", folder=...)``."""
         warnings.warn(
-            "save_to_zarr() should be recording.save(format='zarr')", FutureWarning, stacklevel=2
+            "save_to_zarr() should be recording.save(format='zarr')",
+            MemphysFutureWarning,
+            stacklevel=2,
         )
         return self.save(folder=folder, format="zarr", **kw)
 

@@ -41,7 +41,7 @@ from memphys.ephys._roles import role
 from memphys.ephys.baserecordingsnippets import BaseRecordingSnippets
 from memphys.ephys.core_tools import convert_bytes_to_str, convert_seconds_to_str
 from memphys.ephys.time_series import TimeSeries, TimeSeriesSegment
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, MemphysFutureWarning
 
 __all__ = ["BaseRecording", "BaseRecordingSegment", "ArrayRecordingSegment", "scale_traces"]
 
@@ -269,7 +269,7 @@ class BaseRecording(BaseRecordingSnippets, TimeSeries):
             warnings.warn(
                 "`return_scaled` is deprecated and will be removed in version 0.105.0. Use "
                 "`return_in_uV` instead.",
-                category=FutureWarning,
+                category=MemphysFutureWarning,
                 stacklevel=2,
             )
             return_in_uV = bool(return_scaled)

@@ -37,7 +37,12 @@ import numpy as np
 
 from memphys.ephys._check import check_in, check_sampling_frequency, ext_error
 from memphys.ephys.base import BaseExtractor
-from memphys.errors import ExtractorValueError, MemphysTypeError
+from memphys.errors import (
+    ExtractorValueError,
+    ExtractorWarning,
+    MemphysFutureWarning,
+    MemphysTypeError,
+)
 
 __all__ = [
     "BaseRecordingSnippets",
@@ -212,7 +217,7 @@ class BaseRecordingSnippets(BaseExtractor):
                 "The 'in_place' argument is deprecated and will be removed in version 0.106.0. "
                 "The `set_probe/probegroup()` are now always in place; please remove the "
                 "in_place argument.",
-                FutureWarning,
+                MemphysFutureWarning,
                 stacklevel=2,
             )
             if not in_place:
@@ -306,6 +311,7 @@ class BaseRecordingSnippets(BaseExtractor):
             warnings.warn(
                 "No connected channels in the probegroup! The probegroup will be attached but no "
                 "channel will be selected.",
+                ExtractorWarning,
                 stacklevel=3,
             )
             return ProbeGroup()
@@ -422,7 +428,7 @@ class BaseRecordingSnippets(BaseExtractor):
         warnings.warn(
             "set_channel_locations() is deprecated and will be removed in version 0.106.0. "
             "If you want to set probe information, use `set_dummy_probe_from_locations()`.",
-            FutureWarning,
+            MemphysFutureWarning,
             stacklevel=2,
         )
         self.set_dummy_probe_from_locations(locations, axes="xy")
@@ -445,7 +451,7 @@ class BaseRecordingSnippets(BaseExtractor):
         warnings.warn(
             "clear_channel_locations() is deprecated and will be removed in version 0.106.0. "
             "If you want to remove probe information, use `remove_probe()`.",
-            FutureWarning,
+            MemphysFutureWarning,
             stacklevel=2,
         )
         self.remove_probe()
@@ -457,6 +463,7 @@ class BaseRecordingSnippets(BaseExtractor):
             warnings.warn(
                 "set_channel_groups() destroys the probe description. Using set_probe() is "
                 "preferable",
+                ExtractorWarning,
                 stacklevel=2,
             )
             self._annotations.pop("probes")

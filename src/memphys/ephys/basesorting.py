@@ -62,7 +62,7 @@ from memphys.ephys.sorting_tools import (
     reorder_spike_vector_by_unit_and_segment,
     segment_slices,
 )
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning, MemphysFutureWarning
 
 __all__ = [
     "BaseSorting",
@@ -395,7 +395,7 @@ class BaseSorting(BaseExtractor, SortingTimes):
             warnings.warn(
                 "Sorting.to_spike_vector() with extremum_channel_inds is deprecated. Use "
                 "main_channel_indices instead. This will be removed in 0.106.0",
-                FutureWarning,
+                MemphysFutureWarning,
                 stacklevel=2,
             )
             main_channel_indices = np.array([extremum_channel_inds[u] for u in self.unit_ids])
@@ -532,7 +532,7 @@ class BaseSorting(BaseExtractor, SortingTimes):
         """Deprecated: ``count_num_spikes_per_unit()`` (a dict of counts)."""
         warnings.warn(
             "Sorting.get_total_num_spikes() is deprecated, use sorting.count_num_spikes_per_unit()",
-            FutureWarning,
+            MemphysFutureWarning,
             stacklevel=2,
         )
         return dict(self.count_num_spikes_per_unit(outputs="dict"))
@@ -700,7 +700,7 @@ class BaseSorting(BaseExtractor, SortingTimes):
             warnings.warn(
                 "The 'npz_folder' format is deprecated and will be removed in 0.106.0. Please "
                 "use 'numpy_folder' instead.",
-                FutureWarning,
+                MemphysFutureWarning,
                 stacklevel=2,
             )
             folder = Path(save_kwargs.pop("folder"))
@@ -713,6 +713,7 @@ class BaseSorting(BaseExtractor, SortingTimes):
             warnings.warn(
                 "The recording registered to this sorting object will not be saved to disk. "
                 "Reloading the sorting later will not include the recording",
+                ExtractorWarning,
                 stacklevel=2,
             )
             cached.register_recording(self._recording, check_spike_frames=False)

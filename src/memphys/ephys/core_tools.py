@@ -30,6 +30,7 @@ import numpy as np
 
 from memphys._version import __version__
 from memphys.ephys._check import ext_error
+from memphys.errors import ExtractorWarning
 
 __all__ = [
     "SIJsonEncoder",
@@ -503,5 +504,6 @@ def save_provenance_to_folder(
         warnings.warn(
             f"{type(extractor).__name__} cannot be written to a file (it lives in memory): "
             "the provenance of the saved folder is not stored.",
+            ExtractorWarning,
             stacklevel=3,
         )

@@ -209,8 +209,9 @@ def from_tsgroup(group: Any, sampling_frequency: float, t_start: float | None = 
     --------
     >>> import memphys as nap
     >>> import memphys.ephys as si
-    >>> group = nap.TsGroup({3: nap.Ts(t=[0.5, 1.0]), 7: nap.Ts(t=[0.25])},
-    ...                     time_support=nap.IntervalSet(0, 2))
+    >>> support = nap.IntervalSet(0, 2)
+    >>> group = nap.TsGroup({3: nap.Ts(t=[0.5, 1.0]), 7: nap.Ts(t=[0.25], time_support=support)},
+    ...                     time_support=support)
     >>> sorting = si.from_tsgroup(group, sampling_frequency=100.0)
     >>> sorting.unit_ids.tolist(), sorting.get_unit_spike_train(3).tolist()
     ([3, 7], [50, 100])

@@ -37,7 +37,12 @@ from memphys.ephys._check import check_int, ext_error
 from memphys.ephys.baserecording import BaseRecording, BaseRecordingSegment
 from memphys.ephys.basesorting import BaseSorting
 from memphys.ephys.core_tools import _ensure_seed, define_function_from_class, ms_to_samples
-from memphys.errors import ExtractorValueError, MemphysTypeError, ShapeMismatchError
+from memphys.errors import (
+    ExtractorValueError,
+    ExtractorWarning,
+    MemphysTypeError,
+    ShapeMismatchError,
+)
 
 __all__ = [
     "InjectTemplatesRecording",
@@ -109,6 +114,7 @@ class InjectTemplatesRecording(BaseRecording):
                 warnings.warn(
                     "Your templates do not go to 0 on the edges in InjectTemplatesRecording. "
                     "Please make your window bigger.",
+                    ExtractorWarning,
                     stacklevel=2,
                 )
             check_borders = False

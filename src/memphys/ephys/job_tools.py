@@ -61,7 +61,9 @@ from memphys.ephys.core_tools import (
     memory_to_bytes,
 )
 from memphys.ephys.globals import CHUNK_KEYS, JOB_KEYS, check_job_keys, get_global_job_kwargs
-from memphys.errors import ExtractorValueError, MemphysRuntimeError, SourceError
+from memphys.errors import ExtractorValueError, ExtractorWarning, MemphysRuntimeError, SourceError
+
+logger = logging.getLogger("memphys.ephys")
 
 __all__ = [
     "job_keys",
@@ -520,7 +522,7 @@ class TimeSeriesChunkExecutor:
         worker (with the worker index appended when ``need_worker_index``).
     init_args : tuple
     verbose : bool
-        Print the chunking.
+        Log the chunking (level INFO, logger ``memphys.ephys``; SpikeInterface prints it).
     progress_bar : bool
     handle_returns : bool
         :meth:`run` returns the list of ``func``'s return values, in chunk order.
@@ -572,6 +574,7 @@ class TimeSeriesChunkExecutor:
                 warnings.warn(
                     f"pool_engine='process' with mp_context='{mp_context}' is not possible for "
                     f"this recording: using mp_context='{preferred}' instead.",
+                    ExtractorWarning,
                     stacklevel=2,
                 )
             mp_context = preferred
@@ -607,10 +610,10 @@ class TimeSeriesChunkExecutor:
         if verbose:
             mem = self.get_chunk_memory()
             dur = self.chunk_size / time_series.get_sampling_frequency()
-            logging.getLogger(__name__).info(
-                "%s%s",
+            logger.info(
+                "%s\n%s",
                 self.job_name,
-                f"\nengine={self.pool_engine} - n_jobs={self.n_jobs} - "
+                f"engine={self.pool_engine} - n_jobs={self.n_jobs} - "
                 f"samples_per_chunk={self.chunk_size:,} - "
                 f"chunk_memory={convert_bytes_to_str(mem)} - "
                 f"total_memory={convert_bytes_to_str(mem * self.n_jobs)} - "

@@ -49,7 +49,12 @@ from memphys.arrays import LazyArray, from_recipe, register_adapter
 from memphys.ephys.baseevent import BaseEvent, BaseEventSegment
 from memphys.ephys.baserecording import ArrayRecordingSegment, BaseRecording
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
-from memphys.errors import ExtractorValueError, FileFormatError, StreamNotFoundError
+from memphys.errors import (
+    ExtractorValueError,
+    ExtractorWarning,
+    FileFormatError,
+    StreamNotFoundError,
+)
 
 __all__ = [
     "NeoBaseRecordingExtractor",
@@ -283,6 +288,7 @@ class NeoBaseRecordingExtractor(BaseRecording):
             warnings.warn(
                 "Found a mix of voltage and non-voltage units. Proceed with caution. Check "
                 'channel units with `recording.get_property("physical_unit")`.',
+                ExtractorWarning,
                 stacklevel=3,
             )
         if not use_names_as_ids:

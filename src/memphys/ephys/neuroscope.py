@@ -40,6 +40,7 @@ from memphys.ephys.core_tools import define_function_from_class
 from memphys.ephys.neobaseextractor import NeoBaseRecordingExtractor, NeoRecordingExtractor
 from memphys.errors import (
     ExtractorValueError,
+    ExtractorWarning,
     FileFormatError,
     MemphysFileNotFoundError,
 )
@@ -410,7 +411,7 @@ class NeuroScopeSnippetsExtractor(BaseSnippets):
                 f"{res.name!r} holds {frames.size} spike frames, but {spk.name!r} holds {n} "
                 f"snippets: expected one frame per snippet; reading the first {m} (a truncated "
                 "file?).",
-                UserWarning,
+                ExtractorWarning,
                 stacklevel=2,
             )
             frames, n = frames[:m], m

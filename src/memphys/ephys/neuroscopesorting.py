@@ -37,7 +37,12 @@ import numpy as np
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.ephys.core_tools import define_function_from_class
 from memphys.ephys.sorting_tools import SPIKE_DTYPE, sort_piece_inplace
-from memphys.errors import ExtractorValueError, FileFormatError, MemphysFileNotFoundError
+from memphys.errors import (
+    ExtractorValueError,
+    ExtractorWarning,
+    FileFormatError,
+    MemphysFileNotFoundError,
+)
 
 __all__ = ["NeuroScopeSortingExtractor", "read_neuroscope_sorting", "read_int_lines"]
 
@@ -279,6 +284,7 @@ class NeuroScopeSortingSegment(BaseSortingSegment):
             warnings.warn(
                 f"{shank.res} has {extra} more spike(s) than {shank.clu} has labels: the "
                 "unlabelled last spike(s) are ignored (SpikeInterface ignores them silently).",
+                ExtractorWarning,
                 stacklevel=4,
             )
 

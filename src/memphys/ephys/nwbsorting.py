@@ -41,7 +41,12 @@ from memphys.ephys._check import check_sampling_frequency
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.ephys.core_tools import define_function_from_class
 from memphys.ephys.sorting_tools import _CHUNK, SPIKE_DTYPE, sort_piece_inplace
-from memphys.errors import ExtractorValueError, FileFormatError, MemphysFileNotFoundError
+from memphys.errors import (
+    ExtractorValueError,
+    ExtractorWarning,
+    FileFormatError,
+    MemphysFileNotFoundError,
+)
 
 __all__ = ["NwbSortingExtractor", "NwbSortingSegment", "read_nwb_sorting"]
 
@@ -314,7 +319,7 @@ class NwbSortingSegment(BaseSortingSegment):
                     f"The Units table has unsorted spike times for {self._unsorted.size} "
                     f"unit(s) ({ids[:10]}{' ...' if len(ids) > 10 else ''}): each unit's times "
                     "are sorted when read (the table's per-spike columns are not read).",
-                    UserWarning,
+                    ExtractorWarning,
                     stacklevel=3,
                 )
         return self._unsorted
@@ -328,7 +333,7 @@ class NwbSortingSegment(BaseSortingSegment):
                 warnings.warn(
                     f"The Units table has unsorted spike times for unit {unit_id!r}: its times "
                     "are sorted when read (the table's per-spike columns are not read).",
-                    UserWarning,
+                    ExtractorWarning,
                     stacklevel=4,
                 )
             times.sort(kind="stable")  # one unit's times: sorting them alone is safe

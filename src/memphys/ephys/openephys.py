@@ -30,7 +30,12 @@ from memphys.ephys.neobaseextractor import (
     NeoBaseRecordingExtractor,
     open_neo,
 )
-from memphys.errors import ExtractorValueError, StreamNotFoundError
+from memphys.errors import (
+    ExtractorValueError,
+    ExtractorWarning,
+    MemphysFutureWarning,
+    StreamNotFoundError,
+)
 
 __all__ = [
     "OpenEphysBinaryRecordingExtractor",
@@ -128,7 +133,7 @@ class OpenEphysBinaryRecordingExtractor(NeoBaseRecordingExtractor):
             warnings.warn(
                 "OpenEphysBinaryRecordingExtractor: 'experiment_names' is deprecated; use "
                 "'experiment_name' to select one experiment.",
-                FutureWarning,
+                MemphysFutureWarning,
                 stacklevel=2,
             )
         options, block = _experiment_options(folder, experiment_name, block_index, experiment_names)
@@ -187,12 +192,12 @@ class OpenEphysBinaryRecordingExtractor(NeoBaseRecordingExtractor):
             warnings.warn(
                 f"No synchronized timestamps in {str(stream_folder)!r}: segment "
                 f"{segment_index} keeps its start time and rate.",
-                UserWarning,
+                ExtractorWarning,
                 stacklevel=3,
             )
             return
         times = np.load(path, mmap_mode="r")
-        self.set_times(times, segment_index=segment_index, with_warning=False)
+        self.set_times(times, segment_index=segment_index)
 
     @classmethod
     def get_streams(

@@ -34,7 +34,12 @@ from typing import Any
 
 import numpy as np
 
-from memphys.errors import FileFormatError, MemphysFileNotFoundError, ProbeMismatchError
+from memphys.errors import (
+    ExtractorWarning,
+    FileFormatError,
+    MemphysFileNotFoundError,
+    ProbeMismatchError,
+)
 
 __all__ = [
     "read_probe_file",
@@ -178,7 +183,7 @@ def attach_neuropixels_probe(recording: Any, probe: Any, stream_name: str) -> No
         warnings.warn(
             f"The probe of stream {stream_name!r} gives no ADC sample order: the inter-sample "
             "shifts are not set.",
-            UserWarning,
+            ExtractorWarning,
             stacklevel=3,
         )
     threshold = neuropixels_saturation_threshold(probe, stream_name)

@@ -38,7 +38,7 @@ from memphys.ephys.time_series_tools import (
     write_binary,
     write_memory,
 )
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning
 
 __all__ = [
     "write_binary_recording",
@@ -291,7 +291,7 @@ def get_noise_levels(
         )
         if random_slices_kwargs:
             raise ExtractorValueError(msg + " Do not mix both spellings.")
-        warnings.warn(msg, stacklevel=2)
+        warnings.warn(msg, ExtractorWarning, stacklevel=2)
         slices_kwargs = dict(legacy)
         if "chunk_size" in kwargs:
             slices_kwargs["chunk_size"] = kwargs["chunk_size"]

@@ -32,7 +32,7 @@ import numpy as np
 from memphys.ephys._check import ext_error
 from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import BaseRecording, BaseRecordingSegment
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning
 
 __all__ = [
     "AppendSegmentRecording",
@@ -63,6 +63,7 @@ def _check_sampling_frequencies(frequencies: list[float], max_diff: float) -> No
             "Inconsistent sampling frequency across datasets. Diff is below hard "
             f"bound={max_diff}Hz: concatenating anyway. Expect ~{round(shift_ms, 5)}ms shift over "
             "24h dataset",
+            ExtractorWarning,
             stacklevel=3,
         )
 

@@ -34,7 +34,7 @@ from memphys.ephys._roles import register_role
 from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.ephys.core_tools import define_function_from_class
 from memphys.ephys.sorting_tools import empty_spike_vector
-from memphys.errors import ExtractorValueError, MemphysTypeError
+from memphys.errors import ExtractorValueError, ExtractorWarning, MemphysTypeError
 
 __all__ = [
     "check_sampling_frequencies",
@@ -79,6 +79,7 @@ def check_sampling_frequencies(
             "Inconsistent sampling frequency across datasets. Diff is below hard bound="
             f"{sampling_frequency_max_diff}Hz: concatenating anyway. Expect ~{round(diff_ms, 5)}ms "
             "shift over 24h dataset",
+            ExtractorWarning,
             stacklevel=3,
         )
 

@@ -30,7 +30,12 @@ import numpy as np
 from memphys._validation import describe
 from memphys.ephys._check import ext_error
 from memphys.ephys.base import minimum_spike_dtype, unit_period_dtype
-from memphys.errors import ExtractorValueError, MemphysTypeError, ShapeMismatchError
+from memphys.errors import (
+    ExtractorValueError,
+    ExtractorWarning,
+    MemphysTypeError,
+    ShapeMismatchError,
+)
 
 __all__ = [
     "SPIKE_DTYPE",
@@ -575,7 +580,7 @@ def cast_periods_to_unit_period_dtype(periods: np.ndarray) -> np.ndarray:
         warnings.warn(
             "periods is not of dtype unit_period_dtype. Assuming fields are in order: "
             "(segment_index, start_sample_index, end_sample_index, unit_index).",
-            UserWarning,
+            ExtractorWarning,
             stacklevel=3,
         )
         out = np.empty(periods.shape[0], dtype=unit_period_dtype)

@@ -57,7 +57,7 @@ from memphys.ephys.analyzer_extension import (
     register_result_extension,
 )
 from memphys.ephys.sparsity import ChannelSparsity
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning
 
 __all__ = [
     "SortingAnalyzer",
@@ -143,11 +143,16 @@ class SortingAnalyzer:
                 warnings.warn(
                     "Lazy mode is not supported for format='memory'. The extensions will be "
                     "loaded in memory.",
+                    ExtractorWarning,
                     stacklevel=2,
                 )
                 self._lazy = False
             if self._read_only:
-                warnings.warn("Read-only mode is not supported for format='memory'.", stacklevel=2)
+                warnings.warn(
+                    "Read-only mode is not supported for format='memory'.",
+                    ExtractorWarning,
+                    stacklevel=2,
+                )
                 self._read_only = False
         self.extensions: dict[str, AnalyzerExtension] = {}
 
@@ -347,6 +352,7 @@ class SortingAnalyzer:
             warnings.warn(
                 "SortingAnalyzer recording is already set. The current recording is "
                 "temporarily replaced.",
+                ExtractorWarning,
                 stacklevel=2,
             )
         self._temporary_recording = recording

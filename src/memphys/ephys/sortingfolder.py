@@ -55,7 +55,7 @@ from memphys.ephys.core_tools import (
 from memphys.ephys.npzsortingextractor import NpzSortingExtractor
 from memphys.ephys.numpysorting import _add_vector_segments
 from memphys.ephys.sorting_tools import SPIKE_DTYPE
-from memphys.errors import FileFormatError, MemphysFileNotFoundError
+from memphys.errors import FileFormatError, MemphysFileNotFoundError, MemphysFutureWarning
 
 __all__ = [
     "NumpyFolderSorting",
@@ -202,7 +202,7 @@ class NpzFolderSorting(NpzSortingExtractor):
         warnings.warn(
             "`NpzFolderSorting.write_sorting()` is deprecated and will be removed in 0.106.0. "
             "The NpzFolderSorting() read will stay for a while",
-            category=FutureWarning,
+            category=MemphysFutureWarning,
             stacklevel=2,
         )
         folder = Path(save_path)

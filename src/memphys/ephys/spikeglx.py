@@ -23,6 +23,7 @@ from typing import Any
 
 from memphys.ephys.core_tools import define_function_from_class
 from memphys.ephys.neobaseextractor import NeoBaseEventExtractor, NeoBaseRecordingExtractor
+from memphys.errors import ExtractorWarning
 
 __all__ = [
     "SpikeGLXRecordingExtractor",
@@ -81,7 +82,7 @@ class SpikeGLXRecordingExtractor(NeoBaseRecordingExtractor):
             warnings.warn(
                 f"No AP .meta file ({ap_meta}) for stream {self.stream_id!r}: the probe is not "
                 "loaded.",
-                UserWarning,
+                ExtractorWarning,
                 stacklevel=2,
             )
             return

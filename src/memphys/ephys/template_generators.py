@@ -28,7 +28,7 @@ import numpy as np
 
 from memphys.ephys._check import check_in, check_int, check_sampling_frequency, ext_error
 from memphys.ephys.core_tools import ms_to_samples
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning
 
 __all__ = [
     "exp_growth",
@@ -401,5 +401,5 @@ def generate_unit_locations(
     )
     if distance_strict:
         raise ExtractorValueError(msg + " Use distance_strict=False or reduce minimum_distance.")
-    warnings.warn(msg, stacklevel=2)
+    warnings.warn(msg, ExtractorWarning, stacklevel=2)
     return loc

@@ -43,7 +43,7 @@ import numpy as np
 
 from memphys.ephys._check import check_in
 from memphys.ephys.core_tools import ms_to_samples
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning
 
 __all__ = [
     "get_dense_templates_array",
@@ -144,6 +144,7 @@ def _resolve_sign_mode(obj: Any, peak_sign: str | None, peak_mode: str | None) -
         if peak_sign is None:
             warnings.warn(
                 "get_template_amplitudes() with Templates should provide a peak_sign: using 'both'",
+                ExtractorWarning,
                 stacklevel=3,
             )
             peak_sign = "both"
@@ -151,6 +152,7 @@ def _resolve_sign_mode(obj: Any, peak_sign: str | None, peak_mode: str | None) -
             warnings.warn(
                 "get_template_amplitudes() with Templates should provide a peak_mode: using "
                 "'extremum'",
+                ExtractorWarning,
                 stacklevel=3,
             )
             peak_mode = "extremum"
@@ -268,6 +270,7 @@ def get_template_peak_shift_on_main_channel(
             warnings.warn(
                 "get_template_peak_shift_on_main_channel() with Templates should provide a "
                 "peak_sign: using 'both'",
+                ExtractorWarning,
                 stacklevel=2,
             )
         sign = peak_sign or "both"

@@ -32,7 +32,7 @@ import numpy as np
 from memphys.arrays import LazyArray
 from memphys.ephys._check import check_sampling_frequency, ext_error
 from memphys.ephys.base import BaseSegment
-from memphys.errors import ExtractorValueError, SourceError
+from memphys.errors import ExtractorValueError, MemphysFutureWarning, SourceError
 
 __all__ = ["TimeSeries", "TimeSeriesSegment", "ShiftedTimes"]
 
@@ -333,7 +333,7 @@ class TimeSeries:
 
             warnings.warn(
                 "The 'with_warning' parameter is deprecated and will be removed in 0.106.0.",
-                FutureWarning,
+                MemphysFutureWarning,
                 stacklevel=2,
             )
         segment_index = self._check_segment_index(segment_index)

@@ -47,7 +47,9 @@ from memphys.ephys.job_tools import (
     fix_job_kwargs,
     to_engine_job,
 )
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning
+
+logger = logging.getLogger("memphys.ephys")
 
 __all__ = [
     "RawFilesSink",
@@ -308,7 +310,7 @@ def run_recording_pass(
     lengths = [int(s.shape[0]) for s in sources]
     plan = plan_blocks(lengths, max(1, int(chunk)))
     if verbose:
-        logging.getLogger(__name__).info(
+        logger.info(
             f"{desc}\nengine={job.get('pool_engine')} - n_jobs={job['n_jobs']} - "
             f"samples_per_chunk={plan.chunk_size:,} - "
             f"chunk_memory={convert_bytes_to_str(plan.chunk_size * row)}"
@@ -441,6 +443,7 @@ def get_random_sample_slices(
             warnings.warn(
                 f"chunk_size is greater than the number of samples for segment index {s}. "
                 f"Using {chunk_size}.",
+                ExtractorWarning,
                 stacklevel=2,
             )
     if chunk_size < 1:

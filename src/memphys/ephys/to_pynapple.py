@@ -148,14 +148,17 @@ def sorting_to_tsgroup(sorting: Any, segment_index: int | None = None) -> Any:
     ids = np.asarray(sorting.unit_ids)
     integer_ids = ids.dtype.kind in "iu" and np.unique(ids).size == ids.size
     keys = ids.astype(np.int64) if integer_ids else np.arange(ids.size, dtype=np.int64)
+    # each unit on the segment's support (a unit of one spike has no span of its own)
+    support = _segment_support(sorting, segment_index)
     units = {
-        int(k): Ts(t=sorting.get_unit_spike_train_in_seconds(u, segment_index))
+        int(k): Ts(
+            t=sorting.get_unit_spike_train_in_seconds(u, segment_index), time_support=support
+        )
         for k, u in zip(keys.tolist(), ids.tolist(), strict=True)
     }
     metadata = properties_to_metadata(_properties(sorting))
     if not integer_ids:
         metadata = {"unit_id": metadata_column(ids), **metadata}
-    support = _segment_support(sorting, segment_index)
     return TsGroup(units, time_support=support, metadata=metadata or None)
 
 

@@ -30,7 +30,7 @@ from memphys.ephys.basesorting import BaseSorting, BaseSortingSegment
 from memphys.ephys.core_tools import define_function_from_class
 from memphys.ephys.sorting_segmentutils import check_sampling_frequencies
 from memphys.ephys.sorting_tools import SPIKE_DTYPE, empty_spike_vector
-from memphys.errors import ExtractorValueError, MemphysTypeError
+from memphys.errors import ExtractorValueError, ExtractorWarning, MemphysTypeError
 
 __all__ = ["UnitsAggregationSorting", "UnitsAggregationSortingSegment", "aggregate_units"]
 
@@ -171,6 +171,7 @@ class UnitsAggregationSorting(BaseSorting):
                 warnings.warn(
                     f"Skipping property '{key}'. Difference in dtype.kind between sortings: "
                     f"{kinds}",
+                    ExtractorWarning,
                     stacklevel=3,
                 )
                 continue
@@ -183,6 +184,7 @@ class UnitsAggregationSorting(BaseSorting):
                 if isinstance(missing, str) and missing == "__none__":
                     warnings.warn(
                         f"Skipping property '{key}': cannot impute missing property values.",
+                        ExtractorWarning,
                         stacklevel=3,
                     )
                     values = []
@@ -195,6 +197,7 @@ class UnitsAggregationSorting(BaseSorting):
             except (ValueError, TypeError) as exc:
                 warnings.warn(
                     f"Skipping property '{key}' as numpy cannot concatenate it ({exc}).",
+                    ExtractorWarning,
                     stacklevel=3,
                 )
 

@@ -46,6 +46,7 @@ array([1., 5., 1.])
 from __future__ import annotations
 
 import dataclasses
+import sys
 import threading
 from typing import Any
 
@@ -610,7 +611,10 @@ def run_waveform_pass(
         moments = empty_moments(int(num_units), int(nbefore + nafter), int(width))
     sink = _PassSink(store, moments, bool(std), len(noise_slices))
     if verbose:
-        print(f"{job_name}: {len(plan)} blocks of up to {chunk} samples, n_jobs={n_jobs}")
+        # SpikeInterface prints its verbose lines to stdout
+        sys.stdout.write(
+            f"{job_name}: {len(plan)} blocks of up to {chunk} samples, n_jobs={n_jobs}\n"
+        )
     sources = [_NullSource(n) for n in seg_lens] if seg_lens else [_NullSource(0)]
     if len(plan):
         run_blocks(_PassTask(task_job), sources, plan, sink, desc=job_name, job=engine_job)

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from memphys.errors import ExtractorWarning
+
 __all__ = [
     "analyzer_compressor",
     "MemoryStore",
@@ -90,6 +92,7 @@ class MemoryStore:
                 f"The waveforms ({nbytes / 1e9:.1f} GB) do not fit comfortably in memory: they "
                 f"are written to the temporary file {path} and memory-mapped. Use an analyzer "
                 "with format='binary_folder' or 'zarr' to keep them.",
+                ExtractorWarning,
                 stacklevel=4,
             )
             self._npy = NpyStore(path, temporary_dir=tmp)

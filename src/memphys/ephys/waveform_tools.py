@@ -40,7 +40,7 @@ import numpy as np
 from memphys.ephys._check import check_in
 from memphys.ephys.waveform_pass import run_waveform_pass
 from memphys.ephys.waveform_stores import MemoryStore, NpyStore
-from memphys.errors import ExtractorValueError
+from memphys.errors import ExtractorValueError, ExtractorWarning
 
 __all__ = [
     "extract_waveforms_to_single_buffer",
@@ -92,6 +92,7 @@ def check_sorting_recording_pair(sorting: Any, recording: Any, allow_exceeding: 
                 "Sorting and Recording have a small difference in sampling frequency. This "
                 "could be due to rounding of floats. Using the sampling frequency from the "
                 "Recording.",
+                ExtractorWarning,
                 stacklevel=3,
             )
             from memphys.ephys.numpysorting import NumpySorting

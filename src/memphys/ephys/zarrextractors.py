@@ -50,7 +50,7 @@ from memphys.ephys._roles import register_role
 from memphys.ephys.baserecording import ArrayRecordingSegment, BaseRecording
 from memphys.ephys.binaryfolder import check_folder_record, writing_folder
 from memphys.ephys.core_tools import check_json, is_path_remote, retrieve_importing_provenance
-from memphys.errors import ExtractorValueError, MemphysFileNotFoundError
+from memphys.errors import ExtractorValueError, ExtractorWarning, MemphysFileNotFoundError
 
 __all__ = [
     "ZarrRecordingExtractor",
@@ -265,7 +265,9 @@ def add_properties_and_annotations(zarr_group: Any, extractor: Any) -> None:
         values = np.asarray(extractor.get_property(key))
         if values.dtype.kind == "O":
             warnings.warn(
-                f"Property {key} not saved because it is a python Object type", stacklevel=2
+                f"Property {key} not saved because it is a python Object type",
+                ExtractorWarning,
+                stacklevel=2,
             )
             continue
         group.create_array(name=key, data=values, compressors=None)

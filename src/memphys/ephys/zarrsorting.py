@@ -45,7 +45,12 @@ from memphys.ephys.core_tools import (
     retrieve_importing_provenance,
 )
 from memphys.ephys.sorting_tools import SPIKE_DTYPE
-from memphys.errors import ExtractorValueError, FileFormatError, MemphysFileNotFoundError
+from memphys.errors import (
+    ExtractorValueError,
+    ExtractorWarning,
+    FileFormatError,
+    MemphysFileNotFoundError,
+)
 
 __all__ = ["ZarrSortingExtractor", "read_zarr_sorting", "add_sorting_to_zarr_group"]
 
@@ -283,7 +288,9 @@ def add_sorting_to_zarr_group(
             import warnings
 
             warnings.warn(
-                f"Property {key} not saved because it is a python Object type", stacklevel=2
+                f"Property {key} not saved because it is a python Object type",
+                ExtractorWarning,
+                stacklevel=2,
             )
             continue
         props.create_array(name=key, data=values, compressors=None)

@@ -73,7 +73,14 @@ _OWN_NAMES = {
     "register_loader": "memphys.io.interface",
     "Folder": "memphys.io.folder",
     "load_folder": "memphys.io.folder",
+    # pynapple 0.11.4's deprecated names
+    "load_eeg": "memphys.io.misc",
+    "append_NWB_LFP": "memphys.io.misc",
+    "NeoSignalInterface": "memphys.io.interface_neo",
 }
+#: pynapple's module paths (``nap.io.misc``, ``nap.io.interface_nwb``, ...), imported when
+#: first asked for.
+_PYNAPPLE_MODULES = ("misc", "interface_nwb", "interface_neo")
 
 __all__ = [
     "Reader",
@@ -93,8 +100,10 @@ def __getattr__(name: str) -> Any:
         return getattr(_FAMILY_NAMES[name], name)
     if name in _OWN_NAMES:
         return getattr(importlib.import_module(_OWN_NAMES[name]), name)
+    if name in _PYNAPPLE_MODULES:
+        return importlib.import_module(f"memphys.io.{name}")
     raise AttributeError(f"module 'memphys.io' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(_PYNAPPLE_MODULES))

@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import string
+import sys
 from collections import UserDict
 from datetime import datetime
 from pathlib import Path
@@ -246,7 +247,7 @@ class Folder(UserDict[str, Any]):
 
     def expand(self) -> None:
         """Print the full tree, subfolders included (as pynapple, returns None)."""
-        print(self.tree(expand=True))
+        _show(self.tree(expand=True))
 
     @property
     def view(self) -> None:
@@ -273,7 +274,7 @@ class Folder(UserDict[str, Any]):
             lines = [f"{k} : {v}" for k, v in content.items()]
         else:
             lines = ["No metadata"]
-        print(_box(title, lines))
+        _show(_box(title, lines))
 
     def info(self, name: str) -> None:
         """Print the JSON sidecar of the file ``name`` (same as :meth:`metadata`)."""
@@ -282,6 +283,11 @@ class Folder(UserDict[str, Any]):
     def doc(self, name: str) -> None:
         """Print the JSON sidecar of the file ``name`` (same as :meth:`metadata`)."""
         self.metadata(name)
+
+
+def _show(text: str) -> None:
+    """Write what the user asked to see (``view``, ``metadata``) to standard output."""
+    sys.stdout.write(text + "\n")
 
 
 def load_folder(path: str | os.PathLike[str]) -> Folder:

@@ -197,7 +197,7 @@ def load_file(path: str | os.PathLike[str], lazy_loading: bool | None = None, **
     >>> nap.load_file(path, rate=10.0)
     Time (s)
     ----------  --
-    0.0          0
+    0            0
     0.1          1
     0.2          2
     dtype: int64, shape: (3,)

@@ -38,7 +38,7 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from memphys.errors import MemphysKeyError, MemphysTypeError
+from memphys.errors import MemphysKeyError, MemphysTypeError, ReaderWarning
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -221,7 +221,7 @@ def _plugins() -> list[Reader]:
                 warnings.warn(
                     f"Skipping the reader {ep.name!r} of entry point group "
                     f"{ENTRY_POINT_GROUP!r} ({ep.value}): {type(exc).__name__}: {exc}",
-                    RuntimeWarning,
+                    ReaderWarning,
                     stacklevel=3,
                 )
         _PLUGINS = found

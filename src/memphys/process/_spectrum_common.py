@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from memphys.errors import MemphysTypeError, MemphysValueError
+from memphys.errors import MemphysTypeError, MemphysUserWarning, MemphysValueError
 
 __all__ = [
     "FS_RTOL",
@@ -147,7 +147,7 @@ def resolve_fs(sig: Any, fs: Any, name: str = "fs") -> float:
                 f"spacing of the timestamps ({spacing:g} Hz): the time support is not covered "
                 "by samples. Frequencies are computed with sig.rate, as pynapple does; pass "
                 "`fs=` to use the sampling rate of the timestamps.",
-                UserWarning,
+                MemphysUserWarning,
                 stacklevel=3,
             )
         return rate

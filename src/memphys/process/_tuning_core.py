@@ -19,7 +19,12 @@ from memphys.core.ts import Ts
 from memphys.core.ts_group import TsGroup
 from memphys.core.tsd import Tsd
 from memphys.core.tsd_frame import TsdFrame
-from memphys.errors import MemphysTypeError, MemphysValueError
+from memphys.errors import (
+    ConversionWarning,
+    MemphysTypeError,
+    MemphysUserWarning,
+    MemphysValueError,
+)
 from memphys.process._correlogram_kernel import merge_units
 from memphys.process._tuning_bins import bin_edges, feature_blocks, flat_bin_index, n_cells
 
@@ -69,7 +74,11 @@ def _spike_counts(
     cells = int(np.prod(n_cells(edges)))
     for k in keys:
         if not isinstance(data[k], Ts):
-            warnings.warn(f"TsGroup entry {k} was not a Ts, but treating it as one!", stacklevel=3)
+            warnings.warn(
+                f"TsGroup entry {k} was not a Ts, but treating it as one!",
+                ConversionWarning,
+                stacklevel=3,
+            )
     times, labels = merge_units([np.asarray(data[k].index, dtype=np.float64) for k in keys])
     counts = np.zeros(len(keys) * cells)
     if times.size:
@@ -367,7 +376,7 @@ def compute_mutual_information(tuning_curves: Any, rates: Any = None) -> pd.Data
         warnings.warn(
             "Estimating mean firing rates from tuning curves, "
             "they were not in the tuning curves nor passed.",
-            UserWarning,
+            MemphysUserWarning,
             stacklevel=2,
         )
         fr = np.nansum(fx * occupancy, axis=axes)

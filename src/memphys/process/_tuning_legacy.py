@@ -22,7 +22,7 @@ from memphys.core.interval_set import IntervalSet
 from memphys.core.ts_group import TsGroup
 from memphys.core.tsd import Tsd
 from memphys.core.tsd_frame import TsdFrame
-from memphys.errors import MemphysTypeError, MemphysValueError
+from memphys.errors import MemphysFutureWarning, MemphysTypeError, MemphysValueError
 from memphys.process._tuning_bins import feature_blocks
 from memphys.process._tuning_core import (
     compute_mutual_information,
@@ -96,7 +96,7 @@ def _legacy(replacement: str) -> Callable[[F], F]:
             warnings.warn(
                 f"{func.__name__} is deprecated and will be removed in a future version;"
                 f"use {replacement} instead.",
-                FutureWarning,
+                MemphysFutureWarning,
                 stacklevel=2,
             )
             return func(**passed)

@@ -36,7 +36,13 @@ from memphys.core.ts_group import TsGroup
 from memphys.core.tsd import Tsd
 from memphys.core.tsd_frame import TsdFrame
 from memphys.core.tsd_tensor import TsdTensor
-from memphys.errors import MemphysRuntimeError, MemphysTypeError, MemphysValueError
+from memphys.errors import (
+    MemphysFutureWarning,
+    MemphysRuntimeError,
+    MemphysTypeError,
+    MemphysUserWarning,
+    MemphysValueError,
+)
 
 __all__ = ["decode_1d", "decode_2d", "decode_bayes", "decode_template"]
 
@@ -75,7 +81,9 @@ def _prepare(func: F) -> F:
             actual = np.mean(data.time_diff().values)
             if not np.isclose(actual, _seconds(kw["bin_size"], kw["time_units"])):
                 warnings.warn(
-                    "passed bin_size is different from actual data bin size.", stacklevel=2
+                    "passed bin_size is different from actual data bin size.",
+                    MemphysUserWarning,
+                    stacklevel=2,
                 )
         elif isinstance(data, TsGroup):
             data = data.count(kw["bin_size"], kw["epochs"], time_units=kw["time_units"])
@@ -336,7 +344,7 @@ def decode_1d(
     warnings.warn(
         "decode_1d is deprecated and will be removed in a future version; use decode_bayes "
         "instead.",
-        FutureWarning,
+        MemphysFutureWarning,
         stacklevel=2,
     )
     if feature is None:
@@ -400,7 +408,7 @@ def decode_2d(
     warnings.warn(
         "decode_2d is deprecated and will be removed in a future version; use decode_bayes "
         "instead.",
-        FutureWarning,
+        MemphysFutureWarning,
         stacklevel=2,
     )
     keys = list(tuning_curves.keys())

@@ -37,13 +37,20 @@ Examples
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from memphys.engine import Block, BlockOp
-from memphys.errors import ChunkError, MemphysTypeError, MemphysValueError
+from memphys.errors import (
+    ChunkError,
+    EdgeEffectWarning,
+    MemphysTypeError,
+    MemphysValueError,
+    NaNInputError,
+)
 from memphys.process._sos import (
     FILTER_TYPES,
     FiltFiltBlock,
@@ -68,10 +75,6 @@ _NAN_MESSAGE = (
     "Please remove or handle NaNs before applying the filter. "
     "You can use the `dropna()` method to drop all NaN values."
 )
-
-
-class _NaNInputError(MemphysValueError):
-    """NaN found in a block (re-raised as is, not wrapped in a ChunkError)."""
 
 
 # --- pynapple's private helpers (its tests call them) --------------------------------------
@@ -198,8 +201,28 @@ class FilterOp(BlockOp):
 
     def __call__(self, data: np.ndarray, block: Block) -> np.ndarray:
         if self.check_nan and np.isnan(data).any():
-            raise _NaNInputError(_NAN_MESSAGE)
+            raise NaNInputError(_NAN_MESSAGE)
         return np.asarray(self.inner(data, block))
+
+
+def _warn_short_epochs(data: Any, k: int) -> None:
+    """pynapple's warning (its sinc filter is ``convolve``) when the kernel is longer than
+    an epoch of ``data``: that epoch's output is all edge effect."""
+    from memphys.core.blocks import epoch_rows
+
+    i0, i1 = epoch_rows(data, data.time_support)
+    n_samples = np.asarray(i1) - np.asarray(i0)
+    too_short = n_samples < k
+    if np.any(too_short):
+        warnings.warn(
+            f"Kernel size ({k} samples) is larger than the number of samples in "
+            f"{np.sum(too_short)} out of {len(n_samples)} epochs (shortest epoch has "
+            f"{n_samples.min()} samples). The signal is zero-padded outside each epoch, so "
+            "every point of the output in those epochs is contaminated by the padding and "
+            "artifacts are expected. Consider decreasing the kernel/window size.",
+            EdgeEffectWarning,
+            stacklevel=4,
+        )
 
 
 def _compute_filter(
@@ -248,6 +271,7 @@ def _compute_filter(
     else:
         check_cutoff(cutoff, filter_type, rate)
         kernel = sinc_kernel(cutoff, filter_type, rate, transition_bandwidth)
+        _warn_short_epochs(data, len(kernel))
         inner = FirBlock(kernel, out_dtype)
     op = FilterOp(inner, out_dtype, lazy_nan_check, f"{filter_type} filter")
     try:

@@ -24,7 +24,7 @@ import numpy as np
 from memphys.core.interval_set import IntervalSet
 from memphys.core.ts import Ts
 from memphys.core.ts_group import TsGroup
-from memphys.errors import MemphysTypeError, MemphysValueError
+from memphys.errors import ConversionWarning, MemphysTypeError, MemphysValueError
 
 __all__ = ["jitter_timestamps", "resample_timestamps", "shift_timestamps", "shuffle_ts_intervals"]
 
@@ -49,7 +49,7 @@ def _warn_not_ts(group: TsGroup) -> None:
         if not isinstance(group[k], Ts):
             warnings.warn(
                 f"TsGroup entry {k} was not a Ts, but treating it as one!",
-                UserWarning,
+                ConversionWarning,
                 stacklevel=3,
             )
 

@@ -28,7 +28,7 @@ from memphys.core.interval_set import IntervalSet
 from memphys.core.time_index import TsIndex
 from memphys.core.utils import is_array_like
 from memphys.engine import Block, BlockOp
-from memphys.errors import MemphysOSError
+from memphys.errors import EdgeEffectWarning, MemphysOSError
 
 __all__ = ["ConvolveOp", "convolve", "smooth"]
 
@@ -122,7 +122,7 @@ def _convolve_kernel(
             f"{n_samples.min()} samples). The signal is zero-padded outside each epoch, so "
             "every point of the output in those epochs is contaminated by the padding and "
             "artifacts are expected. Consider decreasing the kernel/window size.",
-            UserWarning,
+            EdgeEffectWarning,
             stacklevel=stacklevel,
         )
     shape = (*tuple(data.shape[1:]), *array.shape[1:])

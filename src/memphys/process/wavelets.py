@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from memphys.engine import Block, BlockOp
-from memphys.errors import MemphysTypeError, MemphysValueError
+from memphys.errors import EdgeEffectWarning, MemphysTypeError, MemphysValueError
 
 __all__ = ["WaveletOp", "compute_wavelet_transform", "generate_morlet_filterbank"]
 
@@ -302,12 +302,12 @@ def compute_wavelet_transform(
     --------
     >>> import numpy as np
     >>> import memphys as nap
-    >>> t = np.arange(0, 1, 1 / 1000)
+    >>> t = np.arange(0, 4, 1 / 1000)
     >>> sig = nap.TsdFrame(t=t, d=np.sin(2 * np.pi * 50 * t)[:, None] * [1.0, 2.0])
     >>> mwt = nap.compute_wavelet_transform(sig, np.linspace(10, 100, 10), fs=1000,
     ...                                     n_jobs=2, pool_engine="thread")
     >>> type(mwt).__name__, mwt.shape
-    ('TsdTensor', (1000, 2, 10))
+    ('TsdTensor', (4000, 2, 10))
     """
     from memphys.core.blocks import apply_blocks, check_job_kwargs, epoch_rows
     from memphys.core.time_series import Tsd, TsdFrame, TsdTensor
@@ -348,7 +348,7 @@ def compute_wavelet_transform(
             f"{n_samples.min()} samples). The signal is zero-padded outside each epoch, so "
             "every point of the output in those epochs is contaminated by the padding and "
             "artifacts are expected. Consider decreasing the kernel/window size.",
-            UserWarning,
+            EdgeEffectWarning,
             stacklevel=2,
         )
     return apply_blocks(sig, op, ep, out=out, **job)

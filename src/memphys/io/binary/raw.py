@@ -283,9 +283,9 @@ def load_binary_file(
     >>> lfp
     Time (s)
     ----------  --
-    0.0          1
+    0            1
     0.5          4
-    1.0          7
+    1            7
     1.5         10
     dtype: int16, shape: (4,)
     >>> lfp.time_support

@@ -24,7 +24,7 @@ from memphys._validation import check_sample_dtype
 from memphys.arrays import MemmapArray
 from memphys.arrays.neo_array import ColumnSelectArray, NeoArray, ScaledArray
 from memphys.core import Ts, TsdFrame, TsGroup
-from memphys.errors import FileFormatError, MemphysTypeError
+from memphys.errors import FileContentWarning, FileFormatError, MemphysTypeError
 
 __all__ = [
     "FORMATS",
@@ -289,7 +289,7 @@ def check_spikeglx_sizes(rawio: Any) -> None:
                 f"({declared // 2 // nch} samples of {nch} channels, fileTimeSecs="
                 f"{meta.get('fileTimeSecs', '?')}), but the file holds {actual} bytes: using "
                 f"{n} samples from the file size{tail}.",
-                UserWarning,
+                FileContentWarning,
                 stacklevel=4,
             )
 
@@ -308,7 +308,7 @@ def lfp_sampling_rate(xml: Path) -> float:
         warnings.warn(
             f"{str(xml)!r} has no fieldPotentials/lfpSamplingRate: using Neuroscope's "
             "default of 1250 Hz for the .lfp/.eeg file.",
-            UserWarning,
+            FileContentWarning,
             stacklevel=4,
         )
         return 1250.0
@@ -416,7 +416,7 @@ def read_clu_res(xml: Path, clu: Path, res: Path, shank: int) -> Any:
         warnings.warn(
             f"{clu.name!r} assigns {c.size} spikes but {res.name!r} holds {r.size} times "
             f"(a truncated file?): reading the first {n} spikes only.",
-            UserWarning,
+            FileContentWarning,
             stacklevel=4,
         )
         r, c = r[:n], c[:n]

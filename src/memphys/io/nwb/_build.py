@@ -31,7 +31,7 @@ import pandas as pd
 
 from memphys.arrays.hdf5_array import _HANDLES, _get_dataset
 from memphys.core import IntervalSet, Ts, Tsd, TsdFrame, TsdTensor, TsGroup
-from memphys.errors import FileFormatError, ShapeMismatchError, TimeIndexError
+from memphys.errors import FileContentWarning, FileFormatError, ShapeMismatchError, TimeIndexError
 from memphys.io.nwb._common import LABEL_COLUMN, columns_name, time_support_name
 
 __all__ = [
@@ -407,7 +407,7 @@ def _unit_spike_times(table: Any, column: str) -> list[np.ndarray]:
             f"The units table {object_path(table)!r} has unsorted spike times for "
             f"{len(unsorted)} unit(s) (ids {ids[unsorted].tolist()[:10]}): each unit's times "
             "were sorted.",
-            UserWarning,
+            FileContentWarning,
             stacklevel=4,
         )
         for i in unsorted:

@@ -67,6 +67,7 @@ import numpy as np
 
 from memphys.arrays.hdf5_array import _HANDLES
 from memphys.errors import (
+    FileContentWarning,
     FileFormatError,
     MemphysError,
     MemphysFileNotFoundError,
@@ -380,6 +381,7 @@ class NWBFile(UserDict[str, Any]):
         except Exception:
             warnings.warn(
                 f"Failed to build {kind}.\n Returning the NWB object for manual inspection",
+                FileContentWarning,
                 stacklevel=2,
             )
             value = obj

@@ -800,9 +800,9 @@ def load_zarr(
     >>> x
     Time (s)
     ----------  --
-    0.0          1
+    0            1
     0.5          2
-    1.0          3
+    1            3
     1.5          4
     dtype: float32, shape: (4,)
     """
