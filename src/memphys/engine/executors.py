@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
-from memphys.engine.job_kwargs import JobKwargs
+from memphys.engine.job_kwargs import JobKwargs, active_dask_client
 from memphys.engine.plan import Block
 from memphys.engine.sinks import SinkWorker
 from memphys.errors import ChunkError, MemphysError, MemphysValueError
@@ -542,22 +542,6 @@ def _dask_task(remote: _RemoteState, task: tuple[int | None, ...]) -> Any:
     else:
         return run_task(state, task)
     raise failure  # outside the except clause: no __context__ to pickle
-
-
-def active_dask_client() -> Any:
-    """The active ``distributed.Client``, or None (distributed is never imported here).
-
-    >>> active_dask_client() is None or hasattr(active_dask_client(), "submit")
-    True
-    """
-    if "distributed" not in sys.modules:
-        return None
-    try:
-        from distributed import get_client
-
-        return get_client()
-    except (ValueError, ImportError):
-        return None
 
 
 def build_dask_tasks(state: WorkerState, blocks: Sequence[Block]) -> list[Any]:

@@ -45,6 +45,7 @@ import multiprocessing
 import numbers
 import os
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,6 +54,7 @@ from memphys.config import parse_memory
 from memphys.errors import MemphysTypeError, MemphysValueError
 
 __all__ = [
+    "active_dask_client",
     "JOB_KWARGS",
     "CHUNK_KWARGS",
     "POOL_ENGINES",
@@ -380,3 +382,19 @@ def split_job_kwargs(kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[st
     job = {k: v for k, v in kwargs.items() if k in JOB_KWARGS}
     other = {k: v for k, v in kwargs.items() if k not in JOB_KWARGS}
     return job, other
+
+
+def active_dask_client() -> Any:
+    """The active ``distributed.Client``, or None (distributed is never imported here).
+
+    >>> active_dask_client() is None or hasattr(active_dask_client(), "submit")
+    True
+    """
+    if "distributed" not in sys.modules:
+        return None
+    try:
+        from distributed import get_client
+
+        return get_client()
+    except (ValueError, ImportError):
+        return None

@@ -27,7 +27,7 @@ import numpy as np
 
 from memphys._validation import value_error
 from memphys.config import get_config
-from memphys.engine.job_kwargs import JobKwargs, resolve_job_kwargs
+from memphys.engine.job_kwargs import JobKwargs, active_dask_client, resolve_job_kwargs
 from memphys.errors import MemoryBudgetError, MemphysValueError
 
 __all__ = [
@@ -389,8 +389,6 @@ def block_limits(job: JobKwargs) -> BlockLimits:
         return LOCAL_LIMITS
     if job.dask_client is not None:
         return DASK_CLUSTER_LIMITS
-    from memphys.engine.executors import active_dask_client
-
     return DASK_CLUSTER_LIMITS if active_dask_client() is not None else DASK_LOCAL_LIMITS
 
 
