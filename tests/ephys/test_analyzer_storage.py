@@ -91,6 +91,22 @@ def test_a_missing_or_truncated_waveform_file_is_refused_not_read_as_zeros(gt, t
     si.load_sorting_analyzer(folder)
 
 
+def test_a_folder_without_run_info_loads_as_an_older_spikeinterface_one(gt, tmp_path):
+    folder = tmp_path / "an"
+    an = _create(gt, folder, "binary_folder")
+    an.compute(["random_spikes", "templates"])
+    expected = an.get_extension("templates").get_data()
+    del an
+    for name in ("random_spikes", "templates"):
+        (folder / "extensions" / name / "run_info.json").unlink()
+    with pytest.warns(UserWarning, match="no run_info file"):  # SpikeInterface's warning
+        back = si.load_sorting_analyzer(folder)
+    np.testing.assert_array_equal(back.get_extension("templates").get_data(), expected)
+    (folder / "extensions" / "templates" / "average.npy").unlink()  # a required file
+    with pytest.raises(IncompleteWriteError, match="average.npy"):
+        si.load_sorting_analyzer(folder)
+
+
 def test_edited_metadata_is_refused(gt, tmp_path):
     folder = tmp_path / "an"
     _create(gt, folder, "binary_folder")

@@ -388,7 +388,9 @@ def _check_files(root: str, record: dict[str, Any], what: str) -> None:
     skip = _unchecked_sections(root, record, what)
     files = {k: v for k, v in record["files"].items() if not any(k.startswith(p) for p in skip)}
     found = _chunk_files(root)
-    missing = sorted(set(files) - set(found))
+    optional = set(record.get("optional_files", ()))
+    missing = sorted(k for k in set(files) - set(found) if k.rsplit("/", 1)[-1] not in optional)
+    files = {k: v for k, v in files.items() if k in found or k in missing}
     if missing:
         raise IncompleteWriteError(
             f"{what} {root} is incomplete: {len(missing)} of its files are missing "

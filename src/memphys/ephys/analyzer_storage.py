@@ -154,7 +154,10 @@ def finish_partial(tmp: Path, folder: Path, overwrite: bool = False) -> None:
 def record_analyzer(folder: Path) -> None:
     """Write the completeness record of an analyzer folder or store (extensions as
     sections keyed by their ``params``)."""
-    write_record(folder, files=True, sections="extensions")
+    # run_info.json is optional (SpikeInterface before 0.101 wrote none, and loads without)
+    write_record(
+        folder, files=True, sections="extensions", extra={"optional_files": ["run_info.json"]}
+    )
 
 
 def check_analyzer(folder: Path) -> None:
