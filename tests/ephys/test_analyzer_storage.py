@@ -103,7 +103,7 @@ def test_a_folder_without_run_info_loads_as_an_older_spikeinterface_one(gt, tmp_
         back = si.load_sorting_analyzer(folder)
     np.testing.assert_array_equal(back.get_extension("templates").get_data(), expected)
     (folder / "extensions" / "templates" / "average.npy").unlink()  # a required file
-    with pytest.raises(IncompleteWriteError, match="average.npy"):
+    with pytest.raises(IncompleteWriteError, match=r"average\.npy"):
         si.load_sorting_analyzer(folder)
 
 
