@@ -82,7 +82,7 @@ def _op_write_nwb(src: Path, dst: Path) -> None:
 
 
 def _op_processed_copy(src: Path, dst: Path) -> None:
-    from memphys.io.nwb.write import make_processed_copy
+    from memphys.io.nwb.copies import make_processed_copy
 
     make_processed_copy(
         src / "raw.nwb", dst, {"lfp": _source(src)}, compression=None, overwrite=True, **JOB

@@ -24,7 +24,8 @@ from memphys.errors import (
 )
 from memphys.io.nwb import write as nwb_write
 from memphys.io.nwb._iter import LazyDataIterator
-from memphys.io.nwb.write import add_scratch, get_scratch, make_processed_copy, write_nwb
+from memphys.io.nwb.copies import add_scratch, get_scratch, make_processed_copy
+from memphys.io.nwb.write import write_nwb
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

@@ -14,7 +14,8 @@ import pytest
 import memphys as nap
 from memphys import errors
 from memphys.io.nwb import write as nwb_write
-from memphys.io.nwb.write import add_scratch, get_scratch, write_nwb
+from memphys.io.nwb.copies import add_scratch, get_scratch
+from memphys.io.nwb.write import write_nwb
 
 MemphysKeyError = errors.MemphysKeyError
 

@@ -16,6 +16,7 @@ Writing (crash-safe: a temporary file is validated, then renamed over the target
 pynapple's sessions: :func:`load_session` reads ``<path>/pynapplenwb/*.nwb``.
 
 Modules: :mod:`~memphys.io.nwb.read`, :mod:`~memphys.io.nwb.write`,
+:mod:`~memphys.io.nwb.copies`,
 :mod:`~memphys.io.nwb.session`, and their helpers ``_build`` (NWB objects to memphys
 objects), ``_convert`` (and back), ``_iter`` (hdmf data iterators over lazy sources),
 ``_common`` (names shared by both ways).
@@ -51,10 +52,8 @@ if TYPE_CHECKING:  # pragma: no cover
 _NAMES = {
     **dict.fromkeys(("NWBFile", "load_nwb", "unique_keys"), ".read"),
     **dict.fromkeys(("Session", "load_session"), ".session"),
-    **dict.fromkeys(
-        ("LOCATIONS", "add_scratch", "get_scratch", "make_processed_copy", "write_nwb"),
-        ".write",
-    ),
+    **dict.fromkeys(("LOCATIONS", "write_nwb"), ".write"),
+    **dict.fromkeys(("add_scratch", "get_scratch", "make_processed_copy"), ".copies"),
     **dict.fromkeys(("write_nwbfile_with", "h5_data_io"), ".compose"),
     **dict.fromkeys(("register_nwb_writer", "unregister_nwb_writer"), ".dispatch"),
 }
