@@ -63,11 +63,13 @@ def test_trains_counts_and_vector(tmp_path):
     seg.spike_times_data = _CountingReads(seg.spike_times_data)
     assert s.count_num_spikes_per_unit() == {0: 3, 1: 1, 2: 0}
     assert seg.spike_times_data.read == 0  # counts come from the index
-    assert s.get_unit_spike_train(0).tolist() == [100, 500, 1000]  # unsorted times sorted
+    with pytest.warns(UserWarning, match="unsorted spike times for unit 0"):
+        assert s.get_unit_spike_train(0).tolist() == [100, 500, 1000]  # sorted when read
     assert seg.spike_times_data.read == 3  # one unit's slice
     assert s.get_unit_spike_train(0, start_frame=200, end_frame=1000).tolist() == [500]
     assert s.get_unit_spike_train(1, return_times=True).tolist() == [0.75]
-    v = s.to_spike_vector()
+    with pytest.warns(UserWarning, match=r"unsorted spike times for 1 unit\(s\)"):
+        v = s.to_spike_vector()
     assert v["sample_index"].tolist() == [100, 500, 750, 1000]
     assert v["unit_index"].tolist() == [
         0,
