@@ -104,6 +104,48 @@ def _fmt(n: float) -> str:
     return f"{n:.1f} GiB"  # pragma: no cover
 
 
+def _temp_result_folder(
+    nbytes: int,
+    shape: tuple[int, ...],
+    dt: np.dtype[Any],
+    what: str,
+    stacklevel: int,
+    *,
+    out_hint: bool,
+) -> str:
+    """A new temporary folder for a result of ``nbytes`` that does not fit in memory, with
+    the :class:`ResultOnDiskWarning` (``stacklevel`` counted from this function's caller's
+    frame plus one); ``MemoryBudgetError`` when the disk lacks room too. ``out_hint``: the
+    caller takes ``out=`` (the messages say so)."""
+    folder = tempfile.mkdtemp(prefix=_TEMP_PREFIX)
+    free = shutil.disk_usage(folder).free
+    if nbytes > free:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise MemoryBudgetError(
+            f"{what.capitalize()} (shape {shape}, dtype {dt}, {_fmt(nbytes)}) fits neither "
+            f"in the available memory ({_fmt(available_memory())}) nor in the temporary "
+            f"folder {os.path.dirname(folder)!r} ({_fmt(free)} free)."
+            + (
+                " Pass `out=` a '.npy' or '.zarr' path on a disk with room for it."
+                if out_hint
+                else ""
+            )
+        )
+    warnings.warn(
+        f"{what.capitalize()} ({_fmt(nbytes)}) does not fit comfortably in the available "
+        f"memory ({_fmt(available_memory())}): it is written to a temporary file in "
+        f"{folder!r}, removed when the result is garbage collected."
+        + (
+            " Pass `out=` (a '.npy' or '.zarr' path) to choose where it goes and keep it."
+            if out_hint
+            else ""
+        ),
+        ResultOnDiskWarning,
+        stacklevel=stacklevel,
+    )
+    return folder
+
+
 def result_sink(
     out: Any,
     n_samples: int,
@@ -131,24 +173,7 @@ def result_sink(
         nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
         if result_fits_in_memory(nbytes):
             return ArraySink(shape[1:], dt, allow_large=True), "memory"
-        folder = tempfile.mkdtemp(prefix=_TEMP_PREFIX)
-        free = shutil.disk_usage(folder).free
-        if nbytes > free:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise MemoryBudgetError(
-                f"{what.capitalize()} (shape {shape}, dtype {dt}, {_fmt(nbytes)}) fits neither "
-                f"in the available memory ({_fmt(available_memory())}) nor in the temporary "
-                f"folder {os.path.dirname(folder)!r} ({_fmt(free)} free). Pass `out=` a "
-                "'.npy' or '.zarr' path on a disk with room for it."
-            )
-        warnings.warn(
-            f"{what.capitalize()} ({_fmt(nbytes)}) does not fit comfortably in the available "
-            f"memory ({_fmt(available_memory())}): it is written to a temporary file in "
-            f"{folder!r}, removed when the result is garbage collected. Pass `out=` (a "
-            "'.npy' or '.zarr' path) to choose where it goes and keep it.",
-            ResultOnDiskWarning,
-            stacklevel=stacklevel,
-        )
+        folder = _temp_result_folder(nbytes, shape, dt, what, stacklevel + 1, out_hint=True)
         path = os.path.join(folder, "result.npy")
         return NpySink(path, shape[1:], dt), "temp"
     if isinstance(out, str | os.PathLike):
@@ -196,22 +221,7 @@ def empty_result(
     nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
     if result_fits_in_memory(nbytes):
         return np.full(shape, fill, dtype=dt) if fill is not None else np.empty(shape, dt)
-    folder = tempfile.mkdtemp(prefix=_TEMP_PREFIX)
-    free = shutil.disk_usage(folder).free
-    if nbytes > free:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise MemoryBudgetError(
-            f"{what.capitalize()} (shape {shape}, dtype {dt}, {_fmt(nbytes)}) fits neither "
-            f"in the available memory ({_fmt(available_memory())}) nor in the temporary "
-            f"folder {os.path.dirname(folder)!r} ({_fmt(free)} free)."
-        )
-    warnings.warn(
-        f"{what.capitalize()} ({_fmt(nbytes)}) does not fit comfortably in the available "
-        f"memory ({_fmt(available_memory())}): it is written to a temporary file in "
-        f"{folder!r}, removed when the result is garbage collected.",
-        ResultOnDiskWarning,
-        stacklevel=stacklevel,
-    )
+    folder = _temp_result_folder(nbytes, shape, dt, what, stacklevel + 1, out_hint=False)
     arr = np.lib.format.open_memmap(
         os.path.join(folder, "result.npy"), mode="w+", dtype=dt, shape=shape
     )
